@@ -1,0 +1,133 @@
+# pki: an offline root ceremony toolkit and an online intermediate CA suite.
+#
+#   make            build every program into bin/
+#   make check      unit and end-to-end tests, normal and sanitizer builds
+#   make demo       the whole story on SoftHSM2 in DEMO_DIR (default: mktemp)
+#   make bench      performance figures beside the openssl CLI
+#   make lint       banned functions, mandoc -Tlint
+#   make install    PREFIX=/usr/local
+#
+# Quiet unless V=1.  SAN=1 builds with AddressSanitizer and UBSan into
+# build/asan (programs in build/asan/bin).
+
+VERSION	= 0.1.0
+PREFIX	?= /usr/local
+SAN	?= 0
+
+ifeq ($(SAN),1)
+BUILD	?= build/asan
+BINDIR	?= $(BUILD)/bin
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+else
+BUILD	?= build/release
+BINDIR	?= bin
+SANFLAGS =
+endif
+
+CC	?= cc
+WARN	= -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wformat=2 \
+	  -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
+HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS	?= -O2 -g
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
+	  -I common -I /usr/include/p11-kit-1 \
+	  -DPKI_VERSION='"$(VERSION)"' -ffile-prefix-map=$(CURDIR)=.
+LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+# Everything static but glibc (dlopen of PKCS#11 modules) and libqrencode
+# (Debian ships no static archive).
+STATIC_LIBS = -Wl,-Bstatic -lp11 -lssl -lcrypto -lsodium -lyaml -lsqlite3 \
+	  -Wl,-Bdynamic
+DYN_LIBS = -lqrencode -lpthread -ldl -lm
+LDLIBS	= $(STATIC_LIBS) $(DYN_LIBS)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+CEREMONY_PROGS = pki-root-keygen pki-shares pki-root-restore pki-audit
+ONLINE_PROGS =
+PROGS	= $(CEREMONY_PROGS) $(ONLINE_PROGS)
+BINS	= $(addprefix $(BINDIR)/,$(PROGS))
+
+COMMON_SRCS = $(sort $(wildcard common/*.c))
+COMMON_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRCS))
+LIBPKI	= $(BUILD)/libpki.a
+
+UNIT_SRCS = $(sort $(wildcard testdata/unit/test_*.c))
+UNIT_BINS = $(patsubst testdata/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+DEPS_STAMP = build/.deps-ok
+
+.PHONY: all check check-release check-asan demo bench lint install clean \
+	unit deps
+
+all: $(DEPS_STAMP) $(BINS)
+
+# scripts/install-deps checks first and installs only what is missing.
+$(DEPS_STAMP): scripts/install-deps
+	$(Q)scripts/install-deps
+	$(Q)mkdir -p build && touch $@
+
+deps: $(DEPS_STAMP)
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(LIBPKI): $(COMMON_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# One program, one file: ceremony/root-keygen.c -> pki-root-keygen.
+$(BINDIR)/pki-%: $(BUILD)/ceremony/%.o $(LIBPKI)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SANFLAGS) $(LDHARDEN) -o $@ $< $(LIBPKI) $(LDLIBS)
+
+$(BINDIR)/pki-%: $(BUILD)/online/%.o $(LIBPKI)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SANFLAGS) $(LDHARDEN) -o $@ $< $(LIBPKI) $(LDLIBS)
+
+# Unit tests are built with PKI_TEST, which compiles the test-only RNG
+# hook into their own copy of the module under test.
+$(BUILD)/unit/%: testdata/unit/%.c testdata/unit/harness.h $(LIBPKI)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(ALLCFLAGS) -DPKI_TEST -I testdata/unit -o $@ $< \
+	    $(LIBPKI) $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+check: $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory SAN=1 all unit
+	$(Q)scripts/run-tests
+
+check-release: $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)PKI_SUITES=release scripts/run-tests
+
+demo: all
+	$(Q)scripts/demo $(DEMO_DIR)
+
+bench: all
+	$(Q)scripts/bench $(N)
+
+lint:
+	$(Q)scripts/lint
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for p in man/*.1; do install -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man1/; done
+	for p in man/*.5; do [ -e $$p ] && install -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man5/ || true; done
+	for p in man/*.7; do [ -e $$p ] && install -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man7/ || true; done
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,327 @@
+/*
+ * fileio.c: reading inputs and publishing outputs safely.
+ *
+ * Invariants: a published file is either absent or complete; a file that
+ * must be new is never overwritten and never followed through a symlink;
+ * a failed write removes what it created.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "fileio.h"
+#include "secmem.h"
+
+static int
+read_fd(int fd, const char *path, size_t max, unsigned char *buf,
+    size_t *len)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (used == max + 1)
+			return err_set(ERR_DATA, "%s: larger than %zu bytes",
+			    path, max);
+		n = read(fd, buf + used, max + 1 - used);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return err_set(ERR_IO, "%s: %s", path,
+			    strerror(errno));
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	*len = used;
+	return 0;
+}
+
+static int
+open_input(const char *path, int *fd)
+{
+	if (strcmp(path, "-") == 0) {
+		*fd = STDIN_FILENO;
+		return 0;
+	}
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd == -1) {
+		if (errno == ENOENT)
+			return err_set(ERR_NOINPUT, "%s: no such file", path);
+		return err_set(ERR_NOINPUT, "%s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static int
+read_into(const char *path, size_t max, unsigned char **buf, size_t *len,
+    int secret)
+{
+	unsigned char *data = NULL;
+	int fd = -1, ret;
+
+	*buf = NULL;
+	*len = 0;
+	if ((ret = open_input(path, &fd)) != 0)
+		return ret;
+	data = secret ? secmem_alloc(max + 2) : malloc(max + 2);
+	if (data == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((ret = read_fd(fd, path, max, data, len)) != 0)
+		goto out;
+	*buf = data;
+	data = NULL;
+out:
+	if (data != NULL) {
+		if (secret)
+			secmem_free(data);
+		else
+			free(data);
+	}
+	if (fd > STDIN_FILENO)
+		close(fd);
+	return ret;
+}
+
+int
+fileio_read(const char *path, size_t max, unsigned char **buf, size_t *len)
+{
+	return read_into(path, max, buf, len, 0);
+}
+
+int
+fileio_read_secret(const char *path, size_t max, unsigned char **buf,
+    size_t *len)
+{
+	return read_into(path, max, buf, len, 1);
+}
+
+static int
+write_all(int fd, const char *path, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return err_set(ERR_IO, "%s: %s", path,
+			    errno == ENOSPC ? "no space left on device" :
+			    strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		return err_set(ERR_IO, "%s: %s", path,
+		    errno == ENOSPC ? "no space left on device" :
+		    strerror(errno));
+	return 0;
+}
+
+static void
+fsync_parent(const char *path)
+{
+	char *copy = strdup(path);
+	int fd;
+
+	if (copy == NULL)
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+int
+fileio_write_new(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return err_set(ERR_EXISTS, "%s: already exists", path);
+		return err_set(ERR_EXISTS, "%s: %s", path, strerror(errno));
+	}
+	ret = write_all(fd, path, buf, len);
+	if (close(fd) == -1 && ret == 0)
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	if (ret != 0)
+		unlink(path);
+	else
+		fsync_parent(path);
+	return ret;
+}
+
+int
+fileio_write_atomic(const char *path, const void *buf, size_t len,
+    mode_t mode, int replace)
+{
+	char *tmp = NULL;
+	size_t tmplen = strlen(path) + 16;
+	int fd = -1, ret;
+
+	if (!replace && fileio_exists(path))
+		return err_set(ERR_EXISTS, "%s: already exists", path);
+	if ((tmp = malloc(tmplen)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	snprintf(tmp, tmplen, "%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		ret = err_set(ERR_EXISTS, "%s: cannot create: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, mode) == -1) {
+		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if ((ret = write_all(fd, path, buf, len)) != 0)
+		goto out;
+	if (close(fd) == -1) {
+		fd = -1;
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (!replace) {
+		/* link() fails if path appeared meanwhile: never clobber. */
+		if (link(tmp, path) == -1) {
+			ret = err_set(errno == EEXIST ? ERR_EXISTS : ERR_IO,
+			    "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) == -1) {
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	fsync_parent(path);
+	ret = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (ret != 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
+int
+fileio_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+char *
+fileio_join(const char *dir, const char *name)
+{
+	size_t len = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(len);
+
+	if (p != NULL)
+		snprintf(p, len, "%s/%s", dir, name);
+	return p;
+}
+
+int
+fileio_stage_begin(const char *final_dir, char **stage_dir)
+{
+	size_t len = strlen(final_dir) + 16;
+	char *tmp;
+
+	*stage_dir = NULL;
+	if (fileio_exists(final_dir))
+		return err_set(ERR_EXISTS, "%s: already exists", final_dir);
+	if ((tmp = malloc(len)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	snprintf(tmp, len, "%s.tmp-XXXXXX", final_dir);
+	if (mkdtemp(tmp) == NULL) {
+		int e = errno;
+
+		free(tmp);
+		return err_set(ERR_EXISTS, "%s: cannot create: %s",
+		    final_dir, strerror(e));
+	}
+	*stage_dir = tmp;
+	return 0;
+}
+
+int
+fileio_stage_commit(const char *stage_dir, const char *final_dir)
+{
+	int fd;
+
+	fd = open(stage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	if (chmod(stage_dir, 0755) == -1)
+		return err_set(ERR_IO, "%s: %s", stage_dir, strerror(errno));
+	/* renameat2(RENAME_NOREPLACE) would be better; a check suffices
+	 * against our own mistakes, and rename() of a directory onto a
+	 * non-empty directory fails anyway. */
+	if (fileio_exists(final_dir))
+		return err_set(ERR_EXISTS, "%s: already exists", final_dir);
+	if (rename(stage_dir, final_dir) == -1)
+		return err_set(ERR_IO, "%s: %s", final_dir, strerror(errno));
+	fsync_parent(final_dir);
+	return 0;
+}
+
+void
+fileio_stage_abort(const char *stage_dir)
+{
+	DIR *d;
+	struct dirent *de;
+	char *path;
+
+	if (stage_dir == NULL || (d = opendir(stage_dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((path = fileio_join(stage_dir, de->d_name)) != NULL) {
+			unlink(path);
+			free(path);
+		}
+	}
+	closedir(d);
+	rmdir(stage_dir);
+}
+
+int
+fileio_sha256(const char *path, unsigned char digest[32])
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	int ret;
+
+	if ((ret = fileio_read(path, (size_t)1 << 30, &buf, &len)) != 0)
+		return ret;
+	if (EVP_Digest(buf, len, digest, NULL, EVP_sha256(), NULL) != 1)
+		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
+	free(buf);
+	return ret;
+}

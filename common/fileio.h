@@ -1,0 +1,74 @@
+/*
+ * fileio.h: reading inputs and publishing outputs safely.
+ *
+ * Public outputs are published atomically (temp file in the same
+ * directory, fsync, rename, fsync of the directory), so a reader never
+ * sees half a file.  Outputs that must not replace anything are created
+ * with O_CREAT|O_EXCL|O_NOFOLLOW.  A program that writes several outputs
+ * builds them in a staging directory and publishes the whole directory
+ * with one rename (fileio_stage_*), so that a failure leaves nothing.
+ */
+#ifndef PKI_FILEIO_H
+#define PKI_FILEIO_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+/*
+ * Read a whole file ("-" is stdin) of at most max bytes into a malloc'd
+ * buffer, NUL-terminated (the NUL is not counted in *len).  The caller
+ * frees *buf with free().  Errors: ERR_NOINPUT (missing), ERR_DATA (too
+ * large), ERR_IO.
+ */
+int	fileio_read(const char *path, size_t max, unsigned char **buf,
+	    size_t *len);
+
+/*
+ * As fileio_read(), into a secmem_alloc() buffer (free with
+ * secmem_free()).  For share files, PIN files and key files.
+ */
+int	fileio_read_secret(const char *path, size_t max, unsigned char **buf,
+	    size_t *len);
+
+/*
+ * Write len bytes to path atomically with the given mode.  If replace is
+ * 0 and path exists, fails with ERR_EXISTS and writes nothing.
+ */
+int	fileio_write_atomic(const char *path, const void *buf, size_t len,
+	    mode_t mode, int replace);
+
+/*
+ * Create path with O_CREAT|O_EXCL|O_NOFOLLOW and the given mode, write
+ * len bytes and fsync.  ERR_EXISTS if it exists; on a write error the
+ * file is removed.
+ */
+int	fileio_write_new(const char *path, const void *buf, size_t len,
+	    mode_t mode);
+
+/* 1 if path exists (any type, links not followed), 0 if not. */
+int	fileio_exists(const char *path);
+
+/*
+ * A staging directory for the final directory final_dir: creates
+ * "<final_dir>.tmp-XXXXXX" beside it (mode 0700) and returns its path in
+ * a malloc'd string.  ERR_EXISTS if final_dir exists.
+ */
+int	fileio_stage_begin(const char *final_dir, char **stage_dir);
+
+/*
+ * Publish the staging directory: fsync it and rename it to final_dir
+ * (which must still not exist), then fsync the parent.
+ */
+int	fileio_stage_commit(const char *stage_dir, const char *final_dir);
+
+/* Remove the staging directory and everything in it (no subdirectories
+ * below the first level are expected); NULL is accepted. */
+void	fileio_stage_abort(const char *stage_dir);
+
+/* "dir/name" in a malloc'd string, or NULL. */
+char	*fileio_join(const char *dir, const char *name);
+
+/* SHA-256 of a file's contents; ERR_NOINPUT or ERR_IO on failure. */
+int	fileio_sha256(const char *path, unsigned char digest[32]);
+
+#endif
