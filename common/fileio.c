@@ -161,7 +161,12 @@ fileio_write_new(const char *path, const void *buf, size_t len, mode_t mode)
 			return err_set(ERR_EXISTS, "%s: already exists", path);
 		return err_set(ERR_EXISTS, "%s: %s", path, strerror(errno));
 	}
-	ret = write_all(fd, path, buf, len);
+	/* The mode asked for, whatever the umask: public outputs are 0644
+	 * even in programs that set umask 077. */
+	if (fchmod(fd, mode) == -1)
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	else
+		ret = write_all(fd, path, buf, len);
 	if (close(fd) == -1 && ret == 0)
 		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
 	if (ret != 0)

@@ -35,10 +35,12 @@ static int harness_passed, harness_failed;
 		    (want), err_msg());					\
 } while (0)
 
+#define harness_done() harness_summary(__FILE__)
+
 static inline int
-harness_done(void)
+harness_summary(const char *file)
 {
-	printf("# %s: %d ok, %d failing\n", __FILE__, harness_passed,
+	printf("# %s: %d ok, %d failing\n", file, harness_passed,
 	    harness_failed);
 	return harness_failed == 0 ? 0 : 1;
 }

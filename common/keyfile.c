@@ -1,0 +1,397 @@
+/*
+ * keyfile.c: private keys encrypted under a passphrase (format in
+ * keyfile.h).
+ *
+ * Trusts libsodium for Argon2id and XChaCha20-Poly1305 and OpenSSL for
+ * the PKCS#8 encoding.  Trusts nothing in a file it reads: the armour,
+ * lengths and KDF limits are checked before any work, and the key is
+ * decoded only after the AEAD tag has been verified.
+ * Invariants: the passphrase, the derived key and the PKCS#8 plaintext
+ * exist only in secmem_alloc() buffers and are wiped on every path.
+ * OpenSSL encodes the key straight into such a buffer: the encoder is
+ * asked for the size first and then writes into the locked buffer (its
+ * own staging buffer is a memory BIO, which OpenSSL clears when freed).
+ * PKCS#8 is written rather than i2d_PrivateKey()'s output because
+ * OpenSSL 3 gives the type-specific form (SEC1, PKCS#1) there, and a
+ * file should say what kind of key it holds.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/err.h>
+#include <sodium.h>
+
+#include "err.h"
+#include "fileio.h"
+#include "keyfile.h"
+#include "secmem.h"
+
+#define BEGIN_LINE	"-----BEGIN PKI ENCRYPTED PRIVATE KEY-----"
+#define END_LINE	"-----END PKI ENCRYPTED PRIVATE KEY-----"
+#define B64_LINE	64
+
+#define HDR_LEN		68
+#define OFF_VERSION	8
+#define OFF_KDF		9
+#define OFF_AEAD	10
+#define OFF_RESERVED	11
+#define OFF_OPS		12
+#define OFF_MEM		20
+#define OFF_SALT	28
+#define OFF_NONCE	44
+
+#define KF_VERSION	1
+#define KF_KDF_ARGON2ID	1
+#define KF_AEAD_XCHACHA	1
+
+#define KEY_LEN		crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+#define TAG_LEN		crypto_aead_xchacha20poly1305_ietf_ABYTES
+
+/* Largest key file read: an RSA-4096 key is under 4 KiB of text. */
+#define KEYFILE_MAX	(64 * 1024)
+
+static const unsigned char kf_magic[8] = {
+	0x89, 'P', 'K', 'K', 0x0d, 0x0a, 0x1a, 0x0a
+};
+
+static void
+put_be64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* The PKCS#8 DER of key in a secmem buffer. */
+static int
+p8_encode(EVP_PKEY *key, unsigned char **der, size_t *len)
+{
+	OSSL_ENCODER_CTX *ctx;
+	unsigned char *buf = NULL, *p;
+	size_t need = 0, left;
+	int ret;
+
+	*der = NULL;
+	ctx = OSSL_ENCODER_CTX_new_for_pkey(key, EVP_PKEY_KEYPAIR, "DER",
+	    "PrivateKeyInfo", NULL);
+	if (ctx == NULL || OSSL_ENCODER_CTX_get_num_encoders(ctx) == 0 ||
+	    OSSL_ENCODER_to_data(ctx, NULL, &need) != 1 || need == 0) {
+		ret = err_set(ERR_DATA, "cannot encode the key as PKCS#8 "
+		    "(not a private key held in memory)");
+		err_add_openssl();
+		goto out;
+	}
+	if ((buf = secmem_alloc(need)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of locked memory");
+		goto out;
+	}
+	p = buf;
+	left = need;
+	if (OSSL_ENCODER_to_data(ctx, &p, &left) != 1 || left != 0) {
+		ret = err_set(ERR_INTERNAL, "PKCS#8 encoding failed");
+		err_add_openssl();
+		goto out;
+	}
+	*der = buf;
+	*len = need;
+	buf = NULL;
+	ret = 0;
+out:
+	secmem_free(buf);
+	OSSL_ENCODER_CTX_free(ctx);
+	return ret;
+}
+
+static int
+p8_decode(const unsigned char *der, size_t len, const char *source,
+    EVP_PKEY **key)
+{
+	OSSL_DECODER_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+	const unsigned char *p = der;
+	size_t left = len;
+	int ret = 0;
+
+	ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", "PrivateKeyInfo",
+	    NULL, EVP_PKEY_KEYPAIR, NULL, NULL);
+	if (ctx == NULL || OSSL_DECODER_from_data(ctx, &p, &left) != 1 ||
+	    left != 0 || pkey == NULL) {
+		ret = err_set(ERR_DATA, "%s: the decrypted key is not a "
+		    "PKCS#8 private key", source);
+		ERR_clear_error();
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	OSSL_DECODER_CTX_free(ctx);
+	*key = pkey;
+	return ret;
+}
+
+/* Argon2id of pass with the header's salt and limits, into key. */
+static int
+derive(const char *pass, const unsigned char *hdr, unsigned char *key)
+{
+	if (crypto_pwhash(key, KEY_LEN, pass, strlen(pass), hdr + OFF_SALT,
+	    get_be64(hdr + OFF_OPS), (size_t)get_be64(hdr + OFF_MEM),
+	    crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return err_set(ERR_INTERNAL, "Argon2id failed (out of "
+		    "memory?)");
+	return 0;
+}
+
+static void
+header_new(unsigned char *hdr)
+{
+	memcpy(hdr, kf_magic, sizeof(kf_magic));
+	hdr[OFF_VERSION] = KF_VERSION;
+	hdr[OFF_KDF] = KF_KDF_ARGON2ID;
+	hdr[OFF_AEAD] = KF_AEAD_XCHACHA;
+	hdr[OFF_RESERVED] = 0;
+	put_be64(hdr + OFF_OPS, crypto_pwhash_OPSLIMIT_MODERATE);
+	put_be64(hdr + OFF_MEM, crypto_pwhash_MEMLIMIT_MODERATE);
+	randombytes_buf(hdr + OFF_SALT, crypto_pwhash_SALTBYTES);
+	randombytes_buf(hdr + OFF_NONCE,
+	    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+}
+
+/* Wrap bin in the BEGIN/END armour, base64 in lines of B64_LINE. */
+static int
+armour(const unsigned char *bin, size_t len, unsigned char **out,
+    size_t *outlen)
+{
+	size_t b64cap = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	size_t b64len, cap, off, i, n;
+	char *b64;
+	unsigned char *txt;
+
+	*out = NULL;
+	if ((b64 = malloc(b64cap)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	sodium_bin2base64(b64, b64cap, bin, len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	b64len = strlen(b64);
+	cap = sizeof(BEGIN_LINE) + b64len + b64len / B64_LINE + 1 +
+	    sizeof(END_LINE) + 1;
+	if ((txt = malloc(cap)) == NULL) {
+		free(b64);
+		return err_set(ERR_INTERNAL, "out of memory");
+	}
+	off = (size_t)snprintf((char *)txt, cap, "%s\n", BEGIN_LINE);
+	for (i = 0; i < b64len; i += n) {
+		n = b64len - i < B64_LINE ? b64len - i : B64_LINE;
+		memcpy(txt + off, b64 + i, n);
+		off += n;
+		txt[off++] = '\n';
+	}
+	off += (size_t)snprintf((char *)txt + off, cap - off, "%s\n",
+	    END_LINE);
+	free(b64);
+	*out = txt;
+	*outlen = off;
+	return 0;
+}
+
+int
+keyfile_encode(EVP_PKEY *key, const char *pass, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char *p8 = NULL, *dk = NULL, *bin = NULL;
+	size_t p8len = 0;
+	unsigned long long ctlen;
+	int ret;
+
+	*out = NULL;
+	*outlen = 0;
+	if (pass == NULL || pass[0] == '\0')
+		return err_set(ERR_USAGE, "empty passphrase");
+	if (sodium_init() < 0)
+		return err_set(ERR_INTERNAL, "libsodium failed to initialise");
+	if ((ret = p8_encode(key, &p8, &p8len)) != 0)
+		goto out;
+	if ((dk = secmem_alloc(KEY_LEN)) == NULL ||
+	    (bin = malloc(HDR_LEN + p8len + TAG_LEN)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	header_new(bin);
+	if ((ret = derive(pass, bin, dk)) != 0)
+		goto out;
+	crypto_aead_xchacha20poly1305_ietf_encrypt(bin + HDR_LEN, &ctlen,
+	    p8, p8len, bin, HDR_LEN, NULL, bin + OFF_NONCE, dk);
+	ret = armour(bin, HDR_LEN + (size_t)ctlen, out, outlen);
+out:
+	secmem_free(p8);
+	secmem_free(dk);
+	free(bin);
+	return ret;
+}
+
+int
+keyfile_write(const char *path, EVP_PKEY *key, const char *pass)
+{
+	unsigned char *txt = NULL;
+	size_t len;
+	int ret;
+
+	/* Fail before a second of Argon2id; O_EXCL below still decides. */
+	if (fileio_exists(path))
+		return err_set(ERR_EXISTS, "%s: already exists", path);
+	if ((ret = keyfile_encode(key, pass, &txt, &len)) != 0)
+		return ret;
+	ret = fileio_write_new(path, txt, len, 0600);
+	free(txt);
+	return ret;
+}
+
+/* Find the base64 between the armour lines; ERR_DATA if malformed. */
+static int
+unarmour_find(const unsigned char *buf, size_t len, const char *source,
+    const char **b64, size_t *b64len)
+{
+	const unsigned char *p, *end;
+	size_t blen = strlen(BEGIN_LINE), elen = strlen(END_LINE);
+
+	if (len < blen || memcmp(buf, BEGIN_LINE, blen) != 0)
+		return err_set(ERR_DATA, "%s: not an encrypted key file (no "
+		    "\"%s\" line at the start)", source, BEGIN_LINE);
+	p = buf + blen;
+	end = memmem(p, len - blen, END_LINE, elen);
+	if (end == NULL)
+		return err_set(ERR_DATA, "%s: no \"%s\" line", source,
+		    END_LINE);
+	*b64 = (const char *)p;
+	*b64len = (size_t)(end - p);
+	for (p = end + elen; p < buf + len; p++)
+		if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
+			return err_set(ERR_DATA, "%s: data after the END line",
+			    source);
+	return 0;
+}
+
+/* The binary header || ciphertext inside the armour, malloc'd. */
+static int
+unarmour(const unsigned char *buf, size_t len, const char *source,
+    unsigned char **bin, size_t *binlen)
+{
+	const char *b64 = NULL, *stop = NULL;
+	size_t b64len = 0;
+	int ret;
+
+	*bin = NULL;
+	if ((ret = unarmour_find(buf, len, source, &b64, &b64len)) != 0)
+		return ret;
+	if ((*bin = malloc(b64len / 4 * 3 + 3)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if (sodium_base642bin(*bin, b64len / 4 * 3 + 3, b64, b64len,
+	    " \t\r\n", binlen, &stop, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    stop != b64 + b64len) {
+		free(*bin);
+		*bin = NULL;
+		return err_set(ERR_DATA, "%s: bad base64 between the BEGIN "
+		    "and END lines", source);
+	}
+	return 0;
+}
+
+static int
+header_check(const unsigned char *bin, size_t len, const char *source)
+{
+	uint64_t ops, mem;
+
+	if (len < HDR_LEN + TAG_LEN + 1)
+		return err_set(ERR_DATA, "%s: truncated (%zu bytes)", source,
+		    len);
+	if (memcmp(bin, kf_magic, sizeof(kf_magic)) != 0)
+		return err_set(ERR_DATA, "%s: bad magic number", source);
+	if (bin[OFF_VERSION] != KF_VERSION)
+		return err_set(ERR_DATA, "%s: unsupported format version %u",
+		    source, bin[OFF_VERSION]);
+	if (bin[OFF_KDF] != KF_KDF_ARGON2ID || bin[OFF_AEAD] !=
+	    KF_AEAD_XCHACHA || bin[OFF_RESERVED] != 0)
+		return err_set(ERR_DATA, "%s: unsupported key derivation or "
+		    "cipher (%u, %u, %u)", source, bin[OFF_KDF],
+		    bin[OFF_AEAD], bin[OFF_RESERVED]);
+	ops = get_be64(bin + OFF_OPS);
+	mem = get_be64(bin + OFF_MEM);
+	if (ops < crypto_pwhash_OPSLIMIT_INTERACTIVE ||
+	    ops > 4 * (uint64_t)crypto_pwhash_OPSLIMIT_SENSITIVE ||
+	    mem < crypto_pwhash_MEMLIMIT_INTERACTIVE ||
+	    mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+		return err_set(ERR_DATA, "%s: Argon2id limits out of range "
+		    "(opslimit %llu, memlimit %llu)", source,
+		    (unsigned long long)ops, (unsigned long long)mem);
+	return 0;
+}
+
+int
+keyfile_decode(const unsigned char *buf, size_t len, const char *source,
+    const char *pass, EVP_PKEY **key)
+{
+	unsigned char *bin = NULL, *dk = NULL, *p8 = NULL;
+	size_t binlen = 0;
+	unsigned long long p8len;
+	int ret;
+
+	*key = NULL;
+	if (pass == NULL)
+		return err_set(ERR_USAGE, "no passphrase");
+	if (sodium_init() < 0)
+		return err_set(ERR_INTERNAL, "libsodium failed to initialise");
+	if ((ret = unarmour(buf, len, source, &bin, &binlen)) != 0 ||
+	    (ret = header_check(bin, binlen, source)) != 0)
+		goto out;
+	if ((dk = secmem_alloc(KEY_LEN)) == NULL ||
+	    (p8 = secmem_alloc(binlen - HDR_LEN - TAG_LEN)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of locked memory");
+		goto out;
+	}
+	if ((ret = derive(pass, bin, dk)) != 0)
+		goto out;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(p8, &p8len, NULL,
+	    bin + HDR_LEN, binlen - HDR_LEN, bin, HDR_LEN, bin + OFF_NONCE,
+	    dk) != 0) {
+		ret = err_set(ERR_AUTH, "%s: wrong passphrase or damaged file",
+		    source);
+		goto out;
+	}
+	ret = p8_decode(p8, (size_t)p8len, source, key);
+out:
+	free(bin);
+	secmem_free(dk);
+	secmem_free(p8);
+	return ret;
+}
+
+int
+keyfile_read(const char *path, const char *pass, EVP_PKEY **key)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	int ret;
+
+	*key = NULL;
+	if ((ret = fileio_read(path, KEYFILE_MAX, &buf, &len)) != 0)
+		return ret;
+	ret = keyfile_decode(buf, len, path, pass, key);
+	free(buf);
+	return ret;
+}

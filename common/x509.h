@@ -1,0 +1,75 @@
+/*
+ * x509.h: certificates the ceremony builds and checks.
+ *
+ * Builds the self-signed root certificate, computes the fingerprints
+ * that are read aloud, loads and writes certificates, and runs the
+ * sign-a-random-challenge test that proves a key in a token matches a
+ * certificate.
+ */
+#ifndef PKI_X509_H
+#define PKI_X509_H
+
+#include <stddef.h>
+
+#include <openssl/x509.h>
+
+#include "keytype.h"
+
+struct x509_subject {
+	const char *country, *state, *locality;
+	const char *organization, *org_unit, *common_name;
+};
+
+/*
+ * An unsigned root certificate for pub: 20-byte positive random serial,
+ * subject = issuer, notBefore now, notAfter now + years, basicConstraints
+ * CA:TRUE critical (no pathLen), keyUsage keyCertSign+cRLSign critical,
+ * SKI (SHA-1 of the public key bits) and AKI keyid = SKI.  Free with
+ * X509_free().  ERR_DATA for a bad subject, ERR_INTERNAL otherwise.
+ */
+int	x509_build_root(EVP_PKEY *pub, const struct x509_subject *subject,
+	    unsigned years, X509 **out);
+
+/* Sign cert with signer (software or token key) using the digest for
+ * type; ERR_INTERNAL (or ERR_UNAVAILABLE for a token failure). */
+int	x509_sign(X509 *cert, EVP_PKEY *signer, enum key_type type);
+
+/* SHA-256 of pub's SubjectPublicKeyInfo DER: the key fingerprint. */
+int	x509_spki_sha256(EVP_PKEY *pub, unsigned char out[32]);
+
+/* SHA-256 of the certificate's DER: the certificate fingerprint. */
+int	x509_cert_sha256(X509 *cert, unsigned char out[32]);
+
+/* Load a PEM or DER certificate; ERR_NOINPUT, ERR_DATA naming path. */
+int	x509_load(const char *path, X509 **out);
+
+/* PEM or DER encoding in a malloc'd buffer. */
+int	x509_pem(X509 *cert, unsigned char **buf, size_t *len);
+int	x509_der(X509 *cert, unsigned char **buf, size_t *len);
+
+/*
+ * Sign 32 random bytes with signer and verify the signature under
+ * verifier (the certificate's public key).  0, or ERR_NO when the
+ * signature does not verify (the key does not match).
+ */
+int	x509_challenge(EVP_PKEY *signer, EVP_PKEY *verifier,
+	    enum key_type type);
+
+/* The serial number as uppercase hex without separators, malloc'd. */
+char	*x509_serial_hex(X509 *cert);
+
+/* "CN=...,O=..." one-line subject, malloc'd. */
+char	*x509_subject_line(X509 *cert);
+
+/*
+ * The private key as PKCS#8 DER in a secmem_alloc() buffer (OpenSSL's
+ * intermediate PKCS8_PRIV_KEY_INFO is cleansed when freed).  Secret:
+ * free with secmem_free().
+ */
+int	x509_private_der(EVP_PKEY *key, unsigned char **der, size_t *len);
+
+/* Parse PKCS#8 DER (secret) into a key; ERR_DATA if malformed. */
+int	x509_private_parse(const unsigned char *der, size_t len,
+	    EVP_PKEY **key);
+
+#endif
