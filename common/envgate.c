@@ -27,7 +27,8 @@ envgate_utc_now(char *buf, size_t len)
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 && len > 0)
+		buf[0] = '\0';
 }
 
 int

@@ -29,7 +29,7 @@ int	envgate_check(struct envgate *g);
  */
 int	envgate_enforce(const struct envgate *g, int rehearsal);
 
-/* "network=down core=off mlock=ok" style summary for transcripts. */
+/* "network=down core_dumps=off mlock=ok" style summary for transcripts. */
 void	envgate_summary(const struct envgate *g, char *buf, size_t len);
 
 /* The current time as "YYYY-MM-DDTHH:MM:SSZ". */

@@ -207,13 +207,23 @@ fileio_write_atomic(const char *path, const void *buf, size_t len,
 	}
 	fd = -1;
 	if (!replace) {
-		/* link() fails if path appeared meanwhile: never clobber. */
-		if (link(tmp, path) == -1) {
-			ret = err_set(errno == EEXIST ? ERR_EXISTS : ERR_IO,
-			    "%s: %s", path, strerror(errno));
-			goto out;
+		/* Never clobber a path that appeared meanwhile.  vfat (USB
+		 * sticks across the air gap) has RENAME_NOREPLACE but no
+		 * hard links; other file systems may lack the flag. */
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+		    RENAME_NOREPLACE) == -1) {
+			if (errno != EINVAL && errno != ENOSYS) {
+				ret = err_set(errno == EEXIST ? ERR_EXISTS :
+				    ERR_IO, "%s: %s", path, strerror(errno));
+				goto out;
+			}
+			if (link(tmp, path) == -1) {
+				ret = err_set(errno == EEXIST ? ERR_EXISTS :
+				    ERR_IO, "%s: %s", path, strerror(errno));
+				goto out;
+			}
+			unlink(tmp);
 		}
-		unlink(tmp);
 	} else if (rename(tmp, path) == -1) {
 		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
@@ -319,14 +329,35 @@ fileio_stage_abort(const char *stage_dir)
 int
 fileio_sha256(const char *path, unsigned char digest[32])
 {
-	unsigned char *buf = NULL;
-	size_t len;
-	int ret;
+	unsigned char buf[65536];
+	EVP_MD_CTX *ctx = NULL;
+	ssize_t n;
+	int fd, ret;
 
-	if ((ret = fileio_read(path, (size_t)1 << 30, &buf, &len)) != 0)
+	if ((ret = open_input(path, &fd)) != 0)
 		return ret;
-	if (EVP_Digest(buf, len, digest, NULL, EVP_sha256(), NULL) != 1)
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
-	free(buf);
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
+			ret = err_set(ERR_INTERNAL, "SHA-256 failed");
+			goto out;
+		}
+	}
+	if (EVP_DigestFinal_ex(ctx, digest, NULL) != 1)
+		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
+out:
+	EVP_MD_CTX_free(ctx);
+	if (fd > STDIN_FILENO)
+		close(fd);
 	return ret;
 }

@@ -53,7 +53,8 @@ int	kekshare_recover(const unsigned char *backup, size_t backuplen,
 /*
  * The live restore test: pick m of the n shares at random, recover the
  * plaintext in memory and check it is the private key of pub.  used
- * receives the indices, e.g. "1,3,5".  ERR_NO if the key differs.
+ * receives the indices, e.g. "1,3,5".  ERR_NO if the key differs,
+ * ERR_CONFIG unless 2 <= m <= n <= 16.
  */
 int	kekshare_selftest(const unsigned char *backup, size_t backuplen,
 	    struct share *shares, unsigned n, unsigned m, EVP_PKEY *pub,

@@ -5,7 +5,11 @@
  * else itself.  Invariant: a key that fails any check does not stay in
  * the token.
  */
+#include <stdlib.h>
+
 #include "err.h"
+#include "keyfile.h"
+#include "secmem.h"
 #include "rootkey.h"
 #include "x509.h"
 
@@ -53,4 +57,94 @@ rootkey_import(struct hsm *h, const char *label, EVP_PKEY *key,
 	if ((ret = rootkey_prove(h, label, cert_pub, log)) != 0)
 		(void)hsm_delete_key(h, label);
 	return ret;
+}
+
+struct rootkey {
+	struct hsm *hsm;
+	EVP_PKEY *key;
+	enum key_type type;
+};
+
+static int
+open_token(struct rootkey *k, const char *module, const char *uri,
+    const struct pin_source *pin)
+{
+	const char *label;
+	char *secret = NULL;
+	int ret;
+
+	if ((ret = pin_read(pin, "HSM user PIN: ", &secret)) != 0)
+		return ret;
+	ret = hsm_open(module, uri, secret, &k->hsm);
+	secmem_free(secret);
+	if (ret != 0)
+		return ret;
+	if ((label = hsm_uri_object(k->hsm)) == NULL)
+		return err_set(ERR_CONFIG, "%s: the URI names no object", uri);
+	return hsm_signing_key(k->hsm, label, &k->key);
+}
+
+static int
+open_file(struct rootkey *k, const char *key_file,
+    const struct pin_source *pin)
+{
+	char *secret = NULL;
+	int ret;
+
+	if ((ret = pin_read(pin, "Passphrase for the root key file: ",
+	    &secret)) != 0)
+		return ret;
+	ret = keyfile_read(key_file, secret, &k->key);
+	secmem_free(secret);
+	return ret;
+}
+
+int
+rootkey_open(const char *module, const char *uri, const char *key_file,
+    const struct pin_source *pin, X509 *root_cert, struct rootkey **out)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(root_cert);
+	struct rootkey *k;
+	int ret;
+
+	*out = NULL;
+	if (pub == NULL)
+		return err_set(ERR_DATA, "the root certificate has no "
+		    "usable public key");
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	k->type = keytype_of(pub);
+	ret = uri != NULL ? open_token(k, module, uri, pin) :
+	    open_file(k, key_file, pin);
+	if (ret == 0 && (ret = x509_challenge(k->key, pub, k->type)) == ERR_NO)
+		ret = err_set(ERR_NO, "the root key does not match the root "
+		    "certificate (a test signature does not verify under it)");
+	if (ret != 0) {
+		rootkey_close(k);
+		return ret;
+	}
+	*out = k;
+	return 0;
+}
+
+EVP_PKEY *
+rootkey_pkey(const struct rootkey *k)
+{
+	return k->key;
+}
+
+enum key_type
+rootkey_type(const struct rootkey *k)
+{
+	return k->type;
+}
+
+void
+rootkey_close(struct rootkey *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->key);
+	hsm_close(k->hsm);
+	free(k);
 }

@@ -10,10 +10,12 @@
 #define PKI_ROOTKEY_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "hsm.h"
 #include "json.h"
 #include "keytype.h"
+#include "pin.h"
 
 /*
  * Import key (secret) into the token under label and prove it: the
@@ -30,5 +32,26 @@ int	rootkey_import(struct hsm *h, const char *label, EVP_PKEY *key,
  */
 int	rootkey_prove(struct hsm *h, const char *label, EVP_PKEY *cert_pub,
 	    struct json_buf *log);
+
+/* An open root key, ready to sign: in a token or from a key file. */
+struct rootkey;
+
+/*
+ * Open the root key named by module+uri (a token; the PIN comes from
+ * pin) or by key_file (an encrypted key file; its passphrase comes from
+ * pin), and prove it is the key of root_cert by signing a challenge.
+ * Exactly one of uri / key_file is set.  ERR_NO if the key is not the
+ * certificate's; otherwise the codes of hsm_open() / keyfile_read().
+ */
+int	rootkey_open(const char *module, const char *uri, const char *key_file,
+	    const struct pin_source *pin, X509 *root_cert,
+	    struct rootkey **out);
+
+/* The signing key (owned by the handle) and its type. */
+EVP_PKEY *rootkey_pkey(const struct rootkey *k);
+enum key_type rootkey_type(const struct rootkey *k);
+
+/* Close the token session or free the key; NULL is accepted. */
+void	rootkey_close(struct rootkey *k);
 
 #endif

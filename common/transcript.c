@@ -49,10 +49,12 @@ log_start(struct transcript *t, int rehearsal, const struct envgate *gate,
 	if ((ret = json_new(&j)) != 0)
 		return ret;
 	json_add_str(j, "tool_version", PKI_VERSION);
-	if (transcript_self_sha256(self) == 0) {
-		transcript_hex(self, sizeof(self), hex);
-		json_add_str(j, "binary_sha256", hex);
-	}
+	/* The witnesses compare this with the kit's manifest: no entry
+	 * without it. */
+	if ((ret = transcript_self_sha256(self)) != 0)
+		goto out;
+	transcript_hex(self, sizeof(self), hex);
+	json_add_str(j, "binary_sha256", hex);
 	json_add_bool(j, "rehearsal", rehearsal);
 	envgate_summary(gate, summary, sizeof(summary));
 	json_add_str(j, "environment", summary);
@@ -64,6 +66,7 @@ log_start(struct transcript *t, int rehearsal, const struct envgate *gate,
 	transcript_hex(t->pk, sizeof(t->pk), hex);
 	json_add_str(j, "session_key", hex);
 	ret = transcript_add(t, "start", j);
+out:
 	json_free(j);
 	return ret;
 }

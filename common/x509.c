@@ -47,9 +47,11 @@ add_name_part(X509_NAME *name, const char *field, const char *value)
 	if (value == NULL)
 		return 0;
 	if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
-	    (const unsigned char *)value, -1, -1, 0) != 1)
+	    (const unsigned char *)value, -1, -1, 0) != 1) {
+		ERR_clear_error();
 		return err_set(ERR_DATA, "subject %s \"%s\" is not valid",
 		    field, value);
+	}
 	return 0;
 }
 
@@ -99,6 +101,9 @@ set_validity(X509 *cert, unsigned years)
 
 	gmtime_r(&now, &tm);
 	tm.tm_year += (int)years;
+	/* 29 February plus N years is 28 February, not 1 March. */
+	if (tm.tm_mon == 1 && tm.tm_mday == 29)
+		tm.tm_mday = 28;
 	end = timegm(&tm);
 	if (X509_time_adj_ex(X509_getm_notBefore(cert), 0, 0, &now) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(cert), 0, 0, &end) == NULL)
@@ -152,7 +157,7 @@ x509_sign(X509 *cert, EVP_PKEY *signer, enum key_type type)
 	if (X509_sign(cert, signer, keytype_digest(type)) <= 0) {
 		err_set(ERR_UNAVAILABLE, "signing the certificate failed");
 		err_add_openssl();
-		return ERR_UNAVAILABLE;
+		return ERR_UNAVAILABLE;	/* a token is the likely cause */
 	}
 	return 0;
 }

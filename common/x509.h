@@ -31,7 +31,8 @@ int	x509_build_root(EVP_PKEY *pub, const struct x509_subject *subject,
 	    unsigned years, X509 **out);
 
 /* Sign cert with signer (software or token key) using the digest for
- * type; ERR_INTERNAL (or ERR_UNAVAILABLE for a token failure). */
+ * type; ERR_UNAVAILABLE when signing fails (for a token key, the token
+ * is the likely cause). */
 int	x509_sign(X509 *cert, EVP_PKEY *signer, enum key_type type);
 
 /* SHA-256 of pub's SubjectPublicKeyInfo DER: the key fingerprint. */

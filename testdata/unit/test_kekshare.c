@@ -9,9 +9,10 @@
  * of another backup (ERR_DATA), a share claiming another M or key
  * (ERR_DATA), a share with one flipped bit in y (ERR_NO "does not
  * belong", also when more than M shares are given), a damaged backup;
- * kekshare_selftest() with the right key (three distinct indices) and
- * another key (ERR_NO); kekshare_create() refusing bad M/N and long
- * custodian names (ERR_CONFIG, nothing returned).
+ * kekshare_selftest() with the right key (three distinct indices),
+ * another key (ERR_NO), m = 1 or m > n (ERR_CONFIG) and, in a child,
+ * n = m = 0 (refused, no crash); kekshare_create() refusing bad M/N and
+ * long custodian names (ERR_CONFIG, nothing returned).
  */
 #include <sys/wait.h>
 

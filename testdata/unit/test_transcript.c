@@ -292,7 +292,8 @@ check_backup_entry(const char *line, const unsigned char *backup,
 		snprintf(commits + strlen(commits), sizeof(commits) -
 		    strlen(commits), "%s\"%s\"", i ? "," : "", hex);
 	}
-	strncat(commits, "]", sizeof(commits) - strlen(commits) - 1);
+	snprintf(commits + strlen(commits), sizeof(commits) - strlen(commits),
+	    "]");
 	CHECK(strstr(line, commits) != NULL,
 	    "backup: the five commitments of the header, in order");
 	CHECK(strstr(line, custodians) != NULL, "backup: the custodians");
