@@ -47,7 +47,8 @@ else
 Q = @
 endif
 
-CEREMONY_PROGS = pki-root-keygen pki-shares pki-root-restore pki-audit
+CEREMONY_PROGS = pki-root-keygen pki-shares pki-root-restore pki-audit \
+		 pki-root-crl pki-root-sign pki-lint
 ONLINE_PROGS =
 PROGS	= $(CEREMONY_PROGS) $(ONLINE_PROGS)
 BINS	= $(addprefix $(BINDIR)/,$(PROGS))

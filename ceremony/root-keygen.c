@@ -28,6 +28,7 @@
 #include "fileio.h"
 #include "hsm.h"
 #include "kekshare.h"
+#include "ledger.h"
 #include "keyfile.h"
 #include "pgpwords.h"
 #include "pin.h"
@@ -474,6 +475,28 @@ restore_test(struct keygen *k)
 	return ret;
 }
 
+/* The root's ledger starts with the root itself; pki-root-sign and
+ * pki-root-crl add to it. */
+static int
+start_ledger(struct keygen *k)
+{
+	struct ledger *l = NULL;
+	char *path;
+	int ret;
+
+	if ((path = fileio_join(k->stage, "ledger.log")) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if ((ret = ledger_open(path, 1, &l)) == 0 &&
+	    (ret = ledger_record_issue(l, k->cert, "root")) == 0)
+		ret = ledger_seal(l, transcript_secret_key(k->log));
+	ledger_close(l);
+	free(path);
+	if (ret == 0)
+		ret = transcript_note(k->log, "ledger", "started with the root "
+		    "certificate; sealed with the session key");
+	return ret;
+}
+
 static int
 ceremony(struct keygen *k)
 {
@@ -503,6 +526,8 @@ ceremony(struct keygen *k)
 		return ret;
 	if (k->cfg->backup_shamir && ((ret = readback(k)) != 0 ||
 	    (ret = restore_test(k)) != 0))
+		return ret;
+	if ((ret = start_ledger(k)) != 0)
 		return ret;
 	printf("Root key SHA-256:\n  %s\n  %s\n", k->fp_hex, k->fp_words);
 	if ((ret = ui_interrupted()) != 0 ||

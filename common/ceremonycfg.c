@@ -240,12 +240,9 @@ uri_chars_ok(const char *s)
 	return 1;
 }
 
-/*
- * An RFC 7512 URI naming the root key: path attributes only, token= and
- * object= present, no PIN and no module (those come from elsewhere).
- */
-static int
-check_uri(const char *path, int line, const char *uri)
+/* Exported for the signing ceremony file (signcfg.c): one rule set. */
+int
+ceremonycfg_check_uri(const char *path, int line, const char *uri)
 {
 	const char *p, *end;
 	unsigned seen = 0;
@@ -291,7 +288,8 @@ load_hsm(struct root_ceremony *c, const struct ynode *hsm, const char *path)
 		return yamlcfg_err(path, yamlcfg_line(hsm, "module"), "module "
 		    "\"%s\" must be an absolute path: the reviewed file names "
 		    "the exact PKCS#11 library", c->hsm_module);
-	return check_uri(path, yamlcfg_line(hsm, "uri"), c->hsm_uri);
+	return ceremonycfg_check_uri(path, yamlcfg_line(hsm, "uri"),
+	    c->hsm_uri);
 }
 
 static int

@@ -66,4 +66,14 @@ int	ceremonycfg_load(const char *path, struct root_ceremony **out);
 /* Free a ceremony; NULL is accepted. */
 void	ceremonycfg_free(struct root_ceremony *c);
 
+/*
+ * Check an RFC 7512 URI naming a root key, as written at line of the
+ * file path: "pkcs11:" and path attributes only, token= and object=
+ * present, each known attribute at most once, type= (if any) private,
+ * no PIN and no query part (the module and the PIN come from
+ * elsewhere).  0, or ERR_CONFIG "<path> line N: ..." naming the rule.
+ * Shared with the signing ceremony file (signcfg.h).
+ */
+int	ceremonycfg_check_uri(const char *path, int line, const char *uri);
+
 #endif

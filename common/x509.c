@@ -20,8 +20,8 @@
 
 #define SERIAL_LEN	20
 
-static int
-set_random_serial(X509 *cert)
+int
+x509_random_serial(X509 *cert)
 {
 	unsigned char bytes[SERIAL_LEN];
 	BIGNUM *bn = NULL;
@@ -77,17 +77,19 @@ build_name(const struct x509_subject *s, X509_NAME **out)
 	return 0;
 }
 
-static int
-add_ext(X509 *cert, int nid, const char *value)
+int
+x509_add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 {
 	X509V3_CTX ctx;
 	X509_EXTENSION *ext;
 	int ok;
 
-	X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
-		return err_set(ERR_INTERNAL, "cannot build extension %s",
-		    OBJ_nid2sn(nid));
+	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL) {
+		ERR_clear_error();
+		return err_set(ERR_DATA, "cannot build extension %s from "
+		    "\"%s\"", OBJ_nid2sn(nid), value);
+	}
 	ok = X509_add_ext(cert, ext, -1);
 	X509_EXTENSION_free(ext);
 	return ok == 1 ? 0 : err_set(ERR_INTERNAL, "cannot add extension");
@@ -132,14 +134,15 @@ x509_build_root(EVP_PKEY *pub, const struct x509_subject *subject,
 		err_set(ret, "cannot build the root certificate");
 		goto out;
 	}
-	if ((ret = set_random_serial(cert)) != 0 ||
+	if ((ret = x509_random_serial(cert)) != 0 ||
 	    (ret = set_validity(cert, years)) != 0 ||
-	    (ret = add_ext(cert, NID_basic_constraints,
+	    (ret = x509_add_ext(cert, cert, NID_basic_constraints,
 	    "critical,CA:TRUE")) != 0 ||
-	    (ret = add_ext(cert, NID_key_usage,
+	    (ret = x509_add_ext(cert, cert, NID_key_usage,
 	    "critical,keyCertSign,cRLSign")) != 0 ||
-	    (ret = add_ext(cert, NID_subject_key_identifier, "hash")) != 0 ||
-	    (ret = add_ext(cert, NID_authority_key_identifier,
+	    (ret = x509_add_ext(cert, cert, NID_subject_key_identifier,
+	    "hash")) != 0 ||
+	    (ret = x509_add_ext(cert, cert, NID_authority_key_identifier,
 	    "keyid:always")) != 0)
 		goto out;
 	*out = cert;
@@ -310,6 +313,18 @@ x509_serial_hex(X509 *cert)
 	OPENSSL_free(hex);
 	BN_free(bn);
 	return copy;
+}
+
+void
+x509_time_text(const ASN1_TIME *t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (len == 0)
+		return;
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, len, "?");
 }
 
 char *

@@ -30,6 +30,13 @@ struct x509_subject {
 int	x509_build_root(EVP_PKEY *pub, const struct x509_subject *subject,
 	    unsigned years, X509 **out);
 
+/* Give cert a 20-byte positive serial from the CSPRNG. */
+int	x509_random_serial(X509 *cert);
+
+/* Add an extension from OpenSSL's configuration syntax ("critical,
+ * CA:TRUE"), with cert as subject and issuer as issuer (for AKI). */
+int	x509_add_ext(X509 *cert, X509 *issuer, int nid, const char *value);
+
 /* Sign cert with signer (software or token key) using the digest for
  * type; ERR_UNAVAILABLE when signing fails (for a token key, the token
  * is the likely cause). */
@@ -58,6 +65,9 @@ int	x509_challenge(EVP_PKEY *signer, EVP_PKEY *verifier,
 
 /* The serial number as uppercase hex without separators, malloc'd. */
 char	*x509_serial_hex(X509 *cert);
+
+/* "2026-11-23 12:00:00 UTC" into buf; "?" if t cannot be read. */
+void	x509_time_text(const ASN1_TIME *t, char *buf, size_t len);
 
 /* "CN=...,O=..." one-line subject, malloc'd. */
 char	*x509_subject_line(X509 *cert);
