@@ -49,7 +49,7 @@ endif
 
 CEREMONY_PROGS = pki-root-keygen pki-shares pki-root-restore pki-audit \
 		 pki-root-crl pki-root-sign pki-lint
-ONLINE_PROGS =
+ONLINE_PROGS = pki-ca-init pki-ca-install pki-issue pki-renew
 PROGS	= $(CEREMONY_PROGS) $(ONLINE_PROGS)
 BINS	= $(addprefix $(BINDIR)/,$(PROGS))
 

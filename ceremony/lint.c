@@ -117,7 +117,7 @@ check_args(struct opts *o, int nargs, char **args)
 		return err_set(ERR_USAGE, "give at least one FILE");
 	o->files = args;
 	o->nfiles = nargs;
-	if (o->kind == NULL || strcmp(o->kind, "auto") == 0)
+	if (o->kind == NULL)
 		o->expect.kind = LINT_AUTO;
 	else if (strcmp(o->kind, "root") == 0)
 		o->expect.kind = LINT_ROOT;

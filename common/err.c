@@ -1,8 +1,7 @@
 /*
  * err.c: the detail message behind an error code.
  *
- * One static buffer: the programs are single-threaded where errors are
- * reported.  Detail messages never contain secrets: callers pass names
+ * One buffer per thread.  Detail messages never contain secrets: callers pass names
  * of inputs and rules, never PINs, shares or key bytes.
  */
 #include <stdio.h>
@@ -12,7 +11,8 @@
 
 #include "err.h"
 
-static char err_detail[1024];
+/* Per thread: batch programs sign on several threads. */
+static _Thread_local char err_detail[1024];
 
 int
 err_set(int code, const char *fmt, ...)

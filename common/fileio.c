@@ -110,7 +110,7 @@ fileio_read_secret(const char *path, size_t max, unsigned char **buf,
 }
 
 static int
-write_all(int fd, const char *path, const void *buf, size_t len)
+write_some(int fd, const char *path, const void *buf, size_t len, int sync)
 {
 	const unsigned char *p = buf;
 	ssize_t n;
@@ -126,11 +126,17 @@ write_all(int fd, const char *path, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) == -1)
+	if (sync && fsync(fd) == -1)
 		return err_set(ERR_IO, "%s: %s", path,
 		    errno == ENOSPC ? "no space left on device" :
 		    strerror(errno));
 	return 0;
+}
+
+static int
+write_all(int fd, const char *path, const void *buf, size_t len)
+{
+	return write_some(fd, path, buf, len, 1);
 }
 
 static void
@@ -176,9 +182,40 @@ fileio_write_new(const char *path, const void *buf, size_t len, mode_t mode)
 	return ret;
 }
 
+static int
+write_published(const char *path, const void *buf, size_t len, mode_t mode,
+    int replace, int sync);
+
 int
 fileio_write_atomic(const char *path, const void *buf, size_t len,
     mode_t mode, int replace)
+{
+	return write_published(path, buf, len, mode, replace, 1);
+}
+
+int
+fileio_write_lazy(const char *path, const void *buf, size_t len,
+    mode_t mode)
+{
+	return write_published(path, buf, len, mode, 0, 0);
+}
+
+int
+fileio_sync(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd == -1)
+		return err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	if (syncfs(fd) == -1)
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	close(fd);
+	return ret;
+}
+
+static int
+write_published(const char *path, const void *buf, size_t len, mode_t mode,
+    int replace, int sync)
 {
 	char *tmp = NULL;
 	size_t tmplen = strlen(path) + 16;
@@ -198,7 +235,7 @@ fileio_write_atomic(const char *path, const void *buf, size_t len,
 		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if ((ret = write_all(fd, path, buf, len)) != 0)
+	if ((ret = write_some(fd, path, buf, len, sync)) != 0)
 		goto out;
 	if (close(fd) == -1) {
 		fd = -1;
@@ -228,7 +265,8 @@ fileio_write_atomic(const char *path, const void *buf, size_t len,
 		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	fsync_parent(path);
+	if (sync)
+		fsync_parent(path);
 	ret = 0;
 out:
 	if (fd != -1)

@@ -45,6 +45,16 @@ int	fileio_write_atomic(const char *path, const void *buf, size_t len,
 int	fileio_write_new(const char *path, const void *buf, size_t len,
 	    mode_t mode);
 
+/*
+ * For batches: publish path like fileio_write_atomic(replace 0) but
+ * without an fsync per file; call fileio_sync() once for the batch.
+ */
+int	fileio_write_lazy(const char *path, const void *buf, size_t len,
+	    mode_t mode);
+
+/* Flush the file system holding path to disk (syncfs). */
+int	fileio_sync(const char *path);
+
 /* 1 if path exists (any type, links not followed), 0 if not. */
 int	fileio_exists(const char *path);
 

@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include <libp11.h>
@@ -405,6 +406,8 @@ module_load(struct hsm *h, const char *module)
 	return 0;
 }
 
+#define TOKEN_FIND_TRIES	5
+
 static int
 token_matches(const PKCS11_TOKEN *t, const struct p11uri *u)
 {
@@ -422,6 +425,8 @@ token_find(struct hsm *h, const char *module, const char *uri)
 	unsigned int i, n = 0;
 
 	if (PKCS11_enumerate_slots(h->ctx, &h->slots, &h->nslots) != 0) {
+		h->slots = NULL;
+		h->nslots = 0;
 		err_set(ERR_UNAVAILABLE, "%s: cannot list the slots", module);
 		err_add_openssl();
 		return ERR_UNAVAILABLE;
@@ -441,6 +446,7 @@ token_find(struct hsm *h, const char *module, const char *uri)
 	h->slot_id = PKCS11_get_slotid_from_slot(h->slot);
 	return 0;
 }
+
 
 static int
 login(struct hsm *h, const char *pin)
@@ -476,14 +482,15 @@ login(struct hsm *h, const char *pin)
 	    why);
 }
 
-int
-hsm_open(const char *module, const char *uri, const char *pin,
-    struct hsm **out)
+static int
+open_once(const char *module, const char *uri, const char *pin,
+    struct hsm **out, int *token_missing)
 {
 	struct hsm *h;
 	int ret;
 
 	*out = NULL;
+	*token_missing = 0;
 	if (module == NULL || uri == NULL)
 		return err_set(ERR_CONFIG, "no PKCS#11 module or token URI");
 	if (hsm_active)
@@ -492,16 +499,46 @@ hsm_open(const char *module, const char *uri, const char *pin,
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
 	if ((ret = uri_parse(uri, &h->uri)) != 0 ||
-	    (ret = module_load(h, module)) != 0 ||
-	    (ret = token_find(h, module, uri)) != 0)
+	    (ret = module_load(h, module)) != 0)
 		goto out;
-	if (pin != NULL && (ret = login(h, pin)) != 0)
+	if ((ret = token_find(h, module, uri)) != 0) {
+		*token_missing = ret == ERR_UNAVAILABLE;
 		goto out;
+	}
+	if (pin != NULL && (ret = login(h, pin)) != 0) {
+		/* Not a PIN problem: the store may be mid-write too. */
+		*token_missing = ret == ERR_UNAVAILABLE;
+		goto out;
+	}
 	h->active = hsm_active = 1;
 	*out = h;
 	h = NULL;
 out:
 	hsm_close(h);
+	return ret;
+}
+
+int
+hsm_open(const char *module, const char *uri, const char *pin,
+    struct hsm **out)
+{
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	int ret, attempt, token_missing;
+
+	/*
+	 * A file-backed token store that another process is writing at
+	 * that moment (SoftHSM's, with several CA programs running at
+	 * once) can fail to list its slots or briefly show no token, and
+	 * the module reads the store only when it is initialised: load it
+	 * again a few times before saying the token is not there.
+	 */
+	for (attempt = 0; attempt < TOKEN_FIND_TRIES; attempt++) {
+		ret = open_once(module, uri, pin, out, &token_missing);
+		if (ret == 0 || !token_missing)
+			return ret;
+		nanosleep(&pause, NULL);
+		pause.tv_nsec *= 2;
+	}
 	return ret;
 }
 

@@ -46,6 +46,7 @@
 
 #define KF_VERSION	1
 #define KF_KDF_ARGON2ID	1
+#define KF_KDF_RAW	2	/* a 256-bit random key, given as 64 hex digits */
 #define KF_AEAD_XCHACHA	1
 
 #define KEY_LEN		crypto_aead_xchacha20poly1305_ietf_KEYBYTES
@@ -145,10 +146,55 @@ p8_decode(const unsigned char *der, size_t len, const char *source,
 	return ret;
 }
 
+/* 1 if pass is exactly 64 hexadecimal digits: a machine-made key. */
+static int
+is_raw_key(const char *pass)
+{
+	size_t i;
+
+	for (i = 0; pass[i] != '\0'; i++)
+		if (!((pass[i] >= '0' && pass[i] <= '9') ||
+		    (pass[i] >= 'a' && pass[i] <= 'f') ||
+		    (pass[i] >= 'A' && pass[i] <= 'F')))
+			return 0;
+	return i == 2 * KEY_LEN;
+}
+
+/*
+ * A 256-bit random key needs no stretching: the file key is BLAKE2b of
+ * the salt under it, so that an unattended CA opens its key in
+ * microseconds instead of an Argon2id second.
+ */
+static int
+derive_raw(const char *pass, const unsigned char *hdr, unsigned char *key)
+{
+	static const char domain[] = "pki-keyfile-raw-v1";
+	unsigned char *raw = secmem_alloc(KEY_LEN), msg[64];
+	size_t rawlen = 0;
+	int ret = 0;
+
+	if (raw == NULL)
+		return err_set(ERR_INTERNAL, "out of locked memory");
+	if (!is_raw_key(pass) || sodium_hex2bin(raw, KEY_LEN, pass,
+	    strlen(pass), NULL, &rawlen, NULL) != 0 || rawlen != KEY_LEN) {
+		/* Not a key of this kind: it cannot be the right one. */
+		randombytes_buf(raw, KEY_LEN);
+	}
+	memcpy(msg, domain, sizeof(domain));
+	memcpy(msg + sizeof(domain), hdr + OFF_SALT, crypto_pwhash_SALTBYTES);
+	if (crypto_generichash(key, KEY_LEN, msg, sizeof(domain) +
+	    crypto_pwhash_SALTBYTES, raw, KEY_LEN) != 0)
+		ret = err_set(ERR_INTERNAL, "BLAKE2b failed");
+	secmem_free(raw);
+	return ret;
+}
+
 /* Argon2id of pass with the header's salt and limits, into key. */
 static int
 derive(const char *pass, const unsigned char *hdr, unsigned char *key)
 {
+	if (hdr[OFF_KDF] == KF_KDF_RAW)
+		return derive_raw(pass, hdr, key);
 	if (crypto_pwhash(key, KEY_LEN, pass, strlen(pass), hdr + OFF_SALT,
 	    get_be64(hdr + OFF_OPS), (size_t)get_be64(hdr + OFF_MEM),
 	    crypto_pwhash_ALG_ARGON2ID13) != 0)
@@ -158,15 +204,17 @@ derive(const char *pass, const unsigned char *hdr, unsigned char *key)
 }
 
 static void
-header_new(unsigned char *hdr)
+header_new(unsigned char *hdr, const char *pass)
 {
+	int raw = is_raw_key(pass);
+
 	memcpy(hdr, kf_magic, sizeof(kf_magic));
 	hdr[OFF_VERSION] = KF_VERSION;
-	hdr[OFF_KDF] = KF_KDF_ARGON2ID;
+	hdr[OFF_KDF] = raw ? KF_KDF_RAW : KF_KDF_ARGON2ID;
 	hdr[OFF_AEAD] = KF_AEAD_XCHACHA;
 	hdr[OFF_RESERVED] = 0;
-	put_be64(hdr + OFF_OPS, crypto_pwhash_OPSLIMIT_MODERATE);
-	put_be64(hdr + OFF_MEM, crypto_pwhash_MEMLIMIT_MODERATE);
+	put_be64(hdr + OFF_OPS, raw ? 0 : crypto_pwhash_OPSLIMIT_MODERATE);
+	put_be64(hdr + OFF_MEM, raw ? 0 : crypto_pwhash_MEMLIMIT_MODERATE);
 	randombytes_buf(hdr + OFF_SALT, crypto_pwhash_SALTBYTES);
 	randombytes_buf(hdr + OFF_NONCE,
 	    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
@@ -232,7 +280,7 @@ keyfile_encode(EVP_PKEY *key, const char *pass, unsigned char **out,
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	header_new(bin);
+	header_new(bin, pass);
 	if ((ret = derive(pass, bin, dk)) != 0)
 		goto out;
 	crypto_aead_xchacha20poly1305_ietf_encrypt(bin + HDR_LEN, &ctlen,
@@ -325,13 +373,19 @@ header_check(const unsigned char *bin, size_t len, const char *source)
 	if (bin[OFF_VERSION] != KF_VERSION)
 		return err_set(ERR_DATA, "%s: unsupported format version %u",
 		    source, bin[OFF_VERSION]);
-	if (bin[OFF_KDF] != KF_KDF_ARGON2ID || bin[OFF_AEAD] !=
-	    KF_AEAD_XCHACHA || bin[OFF_RESERVED] != 0)
+	if ((bin[OFF_KDF] != KF_KDF_ARGON2ID && bin[OFF_KDF] != KF_KDF_RAW) ||
+	    bin[OFF_AEAD] != KF_AEAD_XCHACHA || bin[OFF_RESERVED] != 0)
 		return err_set(ERR_DATA, "%s: unsupported key derivation or "
 		    "cipher (%u, %u, %u)", source, bin[OFF_KDF],
 		    bin[OFF_AEAD], bin[OFF_RESERVED]);
 	ops = get_be64(bin + OFF_OPS);
 	mem = get_be64(bin + OFF_MEM);
+	if (bin[OFF_KDF] == KF_KDF_RAW) {
+		if (ops != 0 || mem != 0)
+			return err_set(ERR_DATA, "%s: a raw-key file has "
+			    "Argon2id limits", source);
+		return 0;
+	}
 	if (ops < crypto_pwhash_OPSLIMIT_INTERACTIVE ||
 	    ops > 4 * (uint64_t)crypto_pwhash_OPSLIMIT_SENSITIVE ||
 	    mem < crypto_pwhash_MEMLIMIT_INTERACTIVE ||

@@ -13,7 +13,8 @@
  *	offset size
  *	 0      8   magic 0x89 'P' 'K' 'K' 0x0d 0x0a 0x1a 0x0a
  *	 8      1   version, 1
- *	 9      1   key derivation, 1 = Argon2id v1.3 (crypto_pwhash)
+ *	 9      1   key derivation, 1 = Argon2id v1.3 (crypto_pwhash),
+ *	            2 = raw key (below)
  *	10      1   cipher, 1 = XChaCha20-Poly1305 (IETF construction)
  *	11      1   reserved, 0
  *	12      8   Argon2id opslimit
@@ -27,6 +28,13 @@
  * byte of the file makes decryption fail.  Files are written with
  * crypto_pwhash's MODERATE limits (about 1 s and 256 MiB); a reader
  * accepts opslimit 2 to 16 and memlimit 64 MiB to 1 GiB.
+ *
+ * A "passphrase" of exactly 64 hexadecimal digits is a machine-made
+ * 256-bit random key (openssl rand -hex 32 into a CA's pin_file, for
+ * cron and CI): it needs no stretching, so the file records key
+ * derivation 2, limits 0, and the file key is BLAKE2b-256 keyed with
+ * those 32 bytes over "pki-keyfile-raw-v1" and the salt.  Opening such a
+ * file takes microseconds instead of an Argon2id second.
  */
 #ifndef PKI_KEYFILE_H
 #define PKI_KEYFILE_H

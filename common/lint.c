@@ -9,7 +9,8 @@
  * and so hides it), and every string that comes from the object is
  * escaped to printable ASCII before it reaches a message, so that a
  * hostile certificate cannot write to the terminal that shows the
- * findings.  The object is never modified.  Invariant: every finding
+ * findings.  The object is never modified (OpenSSL may fill its
+ * extension cache when it is verified).  Invariant: every finding
  * names a rule of the table below; the severity and source come from
  * the table, not from the call site.
  */
@@ -102,7 +103,7 @@ static const struct lint_rule rules[R_COUNT] = {
 	[R_VALIDITY_FORMAT] = { "validity-time-format", E, RFC "4.1.2.5.1",
 	    "times are YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ" },
 	[R_LEAF_VALIDITY_LONG] = { "leaf-validity-long", N, BR "6.3.2",
-	    "a leaf is valid for at most 398 days" },
+	    "a TLS leaf is valid for at most 398 days" },
 	[R_ISSUER_EMPTY] = { "issuer-empty", E, RFC "4.1.2.4",
 	    "the issuer name is not empty" },
 	[R_SUBJECT_EMPTY] = { "subject-empty", E, RFC "4.1.2.6",
@@ -514,6 +515,33 @@ ext_val_free(X509_EXTENSION *ext, void *val)
 		m->ext_free(val);
 }
 
+/*
+ * The decoded value of a known extension, NULL if it does not decode or
+ * if bytes follow the value (X509V3_EXT_d2i() ignores those).
+ */
+static void *
+ext_decode(X509_EXTENSION *ext)
+{
+	const X509V3_EXT_METHOD *m = X509V3_EXT_get(ext);
+	const ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(ext);
+	const unsigned char *p = ASN1_STRING_get0_data(os);
+	long len = ASN1_STRING_length(os);
+	void *val = NULL;
+
+	if (m == NULL || p == NULL)
+		return NULL;
+	if (m->it != NULL)
+		val = ASN1_item_d2i(NULL, &p, len, ASN1_ITEM_ptr(m->it));
+	else if (m->d2i != NULL)
+		val = m->d2i(NULL, &p, len);
+	ERR_clear_error();
+	if (val != NULL && p != ASN1_STRING_get0_data(os) + len) {
+		ext_val_free(ext, val);
+		val = NULL;
+	}
+	return val;
+}
+
 /* The first extension nid in exts, decoded. */
 static void
 ext_get(const STACK_OF(X509_EXTENSION) *exts, int nid, struct ext *x)
@@ -525,8 +553,7 @@ ext_get(const STACK_OF(X509_EXTENSION) *exts, int nid, struct ext *x)
 		return;
 	x->ext = X509v3_get_ext(exts, i);
 	x->critical = X509_EXTENSION_get_critical(x->ext) > 0;
-	x->val = X509V3_EXT_d2i(x->ext);
-	ERR_clear_error();
+	x->val = ext_decode(x->ext);
 }
 
 static void
@@ -572,11 +599,10 @@ check_exts(struct lctx *c, const STACK_OF(X509_EXTENSION) *exts,
 				    obj_name(name, obj));
 			continue;
 		}
-		if ((val = X509V3_EXT_d2i(ext)) == NULL)
+		if ((val = ext_decode(ext)) == NULL)
 			add(c, er->malformed, "%sextension %s does not "
 			    "decode", where, obj_name(name, obj));
 		ext_val_free(ext, val);
-		ERR_clear_error();
 	}
 }
 
@@ -680,8 +706,9 @@ integer_der_len(const ASN1_INTEGER *v)
 	return len;
 }
 
+/* 1 if every octet of an INTEGER or BIT STRING is zero (or none). */
 static int
-integer_is_zero(const ASN1_INTEGER *v)
+all_zero(const ASN1_STRING *v)
 {
 	const unsigned char *d = ASN1_STRING_get0_data(v);
 	int i, n = ASN1_STRING_length(v);
@@ -1010,7 +1037,7 @@ check_serial(struct certlint *l)
 	long der = integer_der_len(s);
 	int octets = integer_octets(s);
 
-	if (integer_is_zero(s)) {
+	if (all_zero(s)) {
 		add(&l->c, R_SERIAL_NONZERO, "the serial number is zero");
 		return;
 	}
@@ -1044,6 +1071,25 @@ check_version(struct certlint *l)
 		    iuid != NULL ? "an issuerUniqueID" : "a subjectUniqueID");
 }
 
+/* 1 if the SAN holds a DNS name or IP address, or EKU serverAuth. */
+static int
+is_tls(const struct certlint *l)
+{
+	const GENERAL_NAMES *names = l->san.val;
+	const EXTENDED_KEY_USAGE *eku = l->eku.val;
+	int i;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++)
+		if (sk_GENERAL_NAME_value(names, i)->type == GEN_DNS ||
+		    sk_GENERAL_NAME_value(names, i)->type == GEN_IPADD)
+			return 1;
+	for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
+		if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) ==
+		    NID_server_auth)
+			return 1;
+	return 0;
+}
+
 static void
 check_validity(struct certlint *l)
 {
@@ -1062,7 +1108,8 @@ check_validity(struct certlint *l)
 		    "notBefore %s", esc_str(b1, na), esc_str(b2, nb));
 		return;
 	}
-	if (l->kind == LINT_LEAF && ASN1_TIME_diff(&days, &secs, nb, na) &&
+	if (l->kind == LINT_LEAF && is_tls(l) &&
+	    ASN1_TIME_diff(&days, &secs, nb, na) &&
 	    (days > 398 || (days == 398 && secs > 0)))
 		add(&l->c, R_LEAF_VALIDITY_LONG, "the leaf is valid for %d "
 		    "days; at most 398 are allowed for TLS", days);
@@ -1150,7 +1197,7 @@ check_usage(struct certlint *l)
 		check_ca_ext(l);
 	if (l->kind == LINT_ROOT)
 		check_root(l);
-	if (ku != NULL && integer_is_zero(ku))
+	if (ku != NULL && all_zero(ku))
 		add(&l->c, R_KU_EMPTY, "keyUsage asserts no bit");
 	if (bc != NULL && bc->pathlen != NULL &&
 	    (!bc->ca || (ku != NULL && !ku_bit(&l->ku, KU_KEYCERTSIGN))))
@@ -1242,25 +1289,6 @@ check_san(struct certlint *l)
 		check_san_name(l, sk_GENERAL_NAME_value(names, i));
 }
 
-/* 1 if the SAN holds a DNS name or IP address, or EKU serverAuth. */
-static int
-is_tls(const struct certlint *l)
-{
-	const GENERAL_NAMES *names = l->san.val;
-	const EXTENDED_KEY_USAGE *eku = l->eku.val;
-	int i;
-
-	for (i = 0; i < sk_GENERAL_NAME_num(names); i++)
-		if (sk_GENERAL_NAME_value(names, i)->type == GEN_DNS ||
-		    sk_GENERAL_NAME_value(names, i)->type == GEN_IPADD)
-			return 1;
-	for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
-		if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) ==
-		    NID_server_auth)
-			return 1;
-	return 0;
-}
-
 /* 1 if the name g of the SAN equals the CN text cn (UTF-8). */
 static int
 cn_matches(const GENERAL_NAME *g, const unsigned char *cn, size_t len,
@@ -1273,7 +1301,7 @@ cn_matches(const GENERAL_NAME *g, const unsigned char *cn, size_t len,
 	case GEN_EMAIL:
 	case GEN_URI:
 		s = g->d.ia5;
-		return (size_t)ASN1_STRING_length(s) == len &&
+		return len > 0 && (size_t)ASN1_STRING_length(s) == len &&
 		    strncasecmp((const char *)ASN1_STRING_get0_data(s),
 		    (const char *)cn, len) == 0 && memchr(cn, 0, len) == NULL;
 	case GEN_IPADD:
@@ -1433,7 +1461,7 @@ check_subtree(struct certlint *l, const GENERAL_SUBTREE *st,
 	char buf[ESC_MAX + 4];
 	int len;
 
-	if ((st->minimum != NULL && !integer_is_zero(st->minimum)) ||
+	if ((st->minimum != NULL && !all_zero(st->minimum)) ||
 	    st->maximum != NULL)
 		add(&l->c, R_NC_MIN_MAX, "a %s subtree has a minimum other "
 		    "than 0 or a maximum", which);
@@ -1672,15 +1700,12 @@ check_issuer_validity(struct lctx *c, X509 *cert, X509 *issuer)
 	ERR_clear_error();
 }
 
-int
-lint_cert_issuer(X509 *cert, X509 *issuer, struct lint_report *r)
+/* The certificate's names, key ids and constraints against the issuer. */
+static void
+check_against(struct lctx *c, X509 *cert, X509 *issuer)
 {
-	struct lctx c = { .r = r };
 	struct ext aki, cbc, ski, ibc, iku, inc;
 	const ASN1_OCTET_STRING *kid;
-	const ASN1_BIT_STRING *sig;
-	const X509_ALGOR *alg;
-	EVP_PKEY *pk = X509_get0_pubkey(issuer);
 
 	ext_get(X509_get0_extensions(cert), NID_authority_key_identifier,
 	    &aki);
@@ -1692,33 +1717,56 @@ lint_cert_issuer(X509 *cert, X509 *issuer, struct lint_report *r)
 	ext_get(X509_get0_extensions(issuer), NID_name_constraints, &inc);
 	if (X509_NAME_cmp(X509_get_issuer_name(cert),
 	    X509_get_subject_name(issuer)) != 0)
-		add(&c, R_ISSUER_NAME, "the issuer name differs from the "
+		add(c, R_ISSUER_NAME, "the issuer name differs from the "
 		    "issuer certificate's subject");
 	kid = aki_keyid(&aki);
 	if (kid != NULL && ski.val != NULL &&
 	    ASN1_OCTET_STRING_cmp(kid, ski.val) != 0)
-		add(&c, R_ISSUER_AKI, "the authorityKeyIdentifier differs "
+		add(c, R_ISSUER_AKI, "the authorityKeyIdentifier differs "
 		    "from the issuer's subjectKeyIdentifier");
-	if (pk == NULL || X509_verify(cert, pk) != 1)
-		add(&c, R_ISSUER_SIGNATURE, "the signature does not verify "
-		    "under the issuer's key");
-	X509_get0_signature(&sig, &alg, cert);
-	if (pk != NULL)
-		check_sig_key(&c, alg, pk, &cert_sig_rules);
-	check_issuer_ca(&c, &cbc, &ibc, &iku, X509_NAME_cmp(
+	check_issuer_ca(c, &cbc, &ibc, &iku, X509_NAME_cmp(
 	    X509_get_issuer_name(cert), X509_get_subject_name(cert)) == 0);
-	check_issuer_validity(&c, cert, issuer);
-	check_issuer_nc(&c, cert, inc.val, &cbc);
+	check_issuer_validity(c, cert, issuer);
+	check_issuer_nc(c, cert, inc.val, &cbc);
 	ext_put(&aki);
 	ext_put(&cbc);
 	ext_put(&ski);
 	ext_put(&ibc);
 	ext_put(&iku);
 	ext_put(&inc);
+}
+
+static int
+issuer_lint(X509 *cert, X509 *issuer, int verify, struct lint_report *r)
+{
+	struct lctx c = { .r = r };
+	const ASN1_BIT_STRING *sig;
+	const X509_ALGOR *alg;
+	EVP_PKEY *pk = X509_get0_pubkey(issuer);
+
+	check_against(&c, cert, issuer);
+	if (verify && (pk == NULL || X509_verify(cert, pk) != 1))
+		add(&c, R_ISSUER_SIGNATURE, "the signature does not verify "
+		    "under the issuer's key");
+	X509_get0_signature(&sig, &alg, cert);
+	if (pk != NULL)
+		check_sig_key(&c, alg, pk, &cert_sig_rules);
 	ERR_clear_error();
 	if (c.oom)
 		return err_set(ERR_INTERNAL, "out of memory while linting");
 	return 0;
+}
+
+int
+lint_cert_issuer(X509 *cert, X509 *issuer, struct lint_report *r)
+{
+	return issuer_lint(cert, issuer, 1, r);
+}
+
+int
+lint_cert_issuer_tbs(X509 *cert, X509 *issuer, struct lint_report *r)
+{
+	return issuer_lint(cert, issuer, 0, r);
 }
 
 /* CRLs. */

@@ -82,6 +82,15 @@ int	lint_cert(X509 *cert, const struct lint_expect *e,
 int	lint_cert_issuer(X509 *cert, X509 *issuer, struct lint_report *r);
 
 /*
+ * As lint_cert_issuer() but without issuer-signature: for the lint
+ * before signing, when cert carries a throwaway key's signature (a key
+ * of the issuer key's type, so that sig-alg-key and sig-ec-hash still
+ * hold).  Run lint_cert_issuer() on the certificate signed for real.
+ */
+int	lint_cert_issuer_tbs(X509 *cert, X509 *issuer,
+	    struct lint_report *r);
+
+/*
  * Lint a CRL.  issuer NULL skips the checks against the issuer
  * certificate (name, AKI, signature, cRLSign).  Returns as lint_cert().
  */

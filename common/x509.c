@@ -337,7 +337,11 @@ x509_subject_line(X509 *cert)
 	if (bio == NULL)
 		return NULL;
 	if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
-	    XN_FLAG_RFC2253) < 0 || bio_to_buf(bio, &buf, &len) != 0)
+	    XN_FLAG_RFC2253) < 0)
+		buf = NULL;
+	else if (X509_NAME_entry_count(X509_get_subject_name(cert)) == 0)
+		buf = (unsigned char *)strdup("");	/* an empty subject */
+	else if (bio_to_buf(bio, &buf, &len) != 0)
 		buf = NULL;
 	BIO_free(bio);
 	return (char *)buf;

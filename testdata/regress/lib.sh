@@ -53,8 +53,10 @@ expect_msg() {
 }
 
 # snapshot DIR / unchanged DIR DESC: nothing was written below DIR.
-# The harness's own scratch files (.out, .err, .snap*) do not count.
-listing() { (cd "$1" && find . ! -name '.out' ! -name '.err' ! -name '.snap*' -print | sort); }
+# The harness's own scratch files (.out, .err, .snap*) do not count, nor
+# SQLite's write-ahead log beside an inventory (not an output).
+listing() { (cd "$1" && find . ! -name '.out' ! -name '.err' ! -name '.snap*' \
+    ! -name '*.db-wal' ! -name '*.db-shm' -print | sort); }
 snapshot() { listing "$1" >"$T/.snap"; }
 unchanged() {
 	listing "$1" >"$T/.snap2"

@@ -3,13 +3,20 @@
  *
  * Builds certificates and CRLs in memory with the OpenSSL API: a good
  * root, intermediate and leaf (and the root that x509_build_root()
- * makes), each of which must lint with no finding at all, and a good
- * CRL; then one bad variant per rule, each asserting that exactly that
- * rule id fires with the severity of the table, and for several that a
- * neighbouring rule does not.  Also: the certificate-against-issuer
- * checks, the entry cap of large CRLs, escaping of hostile strings in
- * messages, the text report format, unknown EKU names in the profile,
- * and the rule table itself (unique ids, a source for each).
+ * makes, and RSA and wildcard leaves), each of which must lint with no
+ * finding at all, and a good CRL; then a bad variant for every rule of
+ * the table, each asserting that the rule id fires with its severity,
+ * and for several that a neighbouring case does not fire (a 20-octet
+ * serial, a CA's short serial, GeneralizedTime for 2050, a critical SAN
+ * with an empty subject, a CN that is the SAN's IP address or differs in
+ * case only, a /16 IP constraint, a code-signing leaf of three years).
+ * Objects OpenSSL will not build are made by hand: raw extension bytes,
+ * an issuerUniqueID spliced into the DER, algorithm identifiers replaced
+ * after signing.  Also: the checks against the issuer (name, AKI,
+ * signature, pathLen, name constraints, validity, key and hash), the
+ * entry cap of large CRLs, escaping of hostile strings in messages, the
+ * text report format, an unknown EKU name in the profile, and the rule
+ * table itself (unique ids, a source for each).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -508,6 +515,14 @@ test_validity(void)
 	X509_time_adj_ex(X509_getm_notAfter(x), 400, 0, NULL);
 	want_cert(sign(x, k.inter), NULL, "leaf-validity-long", LINT_NOTICE,
 	    "400-day leaf");
+	x = leaf();
+	X509_time_adj_ex(X509_getm_notAfter(x), 1095, 0, NULL);
+	set_ext(x, good_int, NID_subject_alt_name, "email:ci@example.com");
+	set_ext(x, good_int, NID_ext_key_usage, "codeSigning");
+	X509_NAME_ENTRY_free(X509_NAME_delete_entry(
+	    X509_get_subject_name(x), 1));
+	not_cert(sign(x, k.inter), NULL, "leaf-validity-long",
+	    "3-year code-signing leaf");
 }
 
 static void
@@ -549,6 +564,7 @@ test_exts(void)
 {
 	static const unsigned char junk[] = { 0x04, 0x02, 0x01, 0x02 };
 	static const unsigned char bad_bc[] = { 0x02, 0x01 };
+	static const unsigned char bc_tail[] = { 0x30, 0x00, 0x00 };
 	X509 *x;
 
 	x = leaf();
@@ -568,6 +584,11 @@ test_exts(void)
 	add_raw_ext(x, "2.5.29.19", 1, bad_bc, sizeof(bad_bc));
 	want_cert(sign(x, k.inter), &as_leaf, "ext-malformed", LINT_ERROR,
 	    "basicConstraints that does not decode");
+	x = leaf();
+	del_ext(x, NID_basic_constraints);
+	add_raw_ext(x, "2.5.29.19", 1, bc_tail, sizeof(bc_tail));
+	want_cert(sign(x, k.inter), &as_leaf, "ext-malformed", LINT_ERROR,
+	    "basicConstraints followed by a stray octet");
 }
 
 /* Tests: CA and leaf usage. */
@@ -1087,6 +1108,24 @@ test_issuer(void)
 	    "leaf vs the root (signature)");
 	want_issuer(X509_dup(x), x, "issuer-not-ca", LINT_ERROR,
 	    "leaf vs itself");
+	X509_free(x);
+	x = sign(leaf(), k.leaf);
+	want_issuer(X509_dup(x), good_int, "issuer-signature", LINT_ERROR,
+	    "leaf signed by a throwaway key");
+	CHECK_RC(lint_cert_issuer_tbs(x, good_int, &r), 0,
+	    "the same before signing (lint_cert_issuer_tbs)");
+	CHECK(r.count == 0, "lint_cert_issuer_tbs: no findings (%zu)",
+	    r.count);
+	dump(&r);
+	lint_report_free(&r);
+	X509_free(x);
+	x = leaf();
+	set_ext(x, good_int, NID_subject_alt_name, "DNS:evil.example.org");
+	sign(x, k.leaf);
+	CHECK_RC(lint_cert_issuer_tbs(x, good_int, &r), 0,
+	    "lint_cert_issuer_tbs, name outside the constraints");
+	check_found(&r, "issuer-nc", LINT_ERROR, "lint_cert_issuer_tbs");
+	lint_report_free(&r);
 	X509_free(x);
 	sub = int_tbs(k.leaf, good_int);
 	X509_NAME_ENTRY_free(X509_NAME_delete_entry(
