@@ -191,12 +191,22 @@ item_fail(struct issue_item *item, int ret)
 }
 
 static int
-spki_hex(EVP_PKEY *pub, char out[65])
+spki_hex(EVP_PKEY *pub, X509_REQ *csr, char out[65])
 {
-	unsigned char digest[32];
-	int ret;
+	unsigned char digest[32], *der = NULL;
+	int ret, len;
 
-	if ((ret = x509_spki_sha256(pub, digest)) != 0)
+	if (csr != NULL) {
+		/* The CSR's encoding as it is: no encoder round trip. */
+		len = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(csr), &der);
+		if (len <= 0)
+			return err_set(ERR_INTERNAL, "cannot encode the key");
+		ret = EVP_Digest(der, (size_t)len, digest, NULL, EVP_sha256(),
+		    NULL) == 1 ? 0 : err_set(ERR_INTERNAL, "SHA-256 failed");
+		OPENSSL_free(der);
+	} else
+		ret = x509_spki_sha256(pub, digest);
+	if (ret != 0)
 		return ret;
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", digest[i]);
@@ -283,14 +293,15 @@ prepare(struct issuer *is, const struct issue_request *rq, time_t now,
 		pub = X509_REQ_get0_pubkey(rq->csr);
 	}
 	if ((ret = profile_allows_key(c->profile, pub)) != 0 ||
-	    (ret = spki_hex(pub, it->spki_sha256)) != 0)
+	    (ret = spki_hex(pub, rq->csr, it->spki_sha256)) != 0)
 		return ret;
 	it->source = rq->source;
 	it->program = rq->program != NULL ? rq->program : "pki-issue";
 	if ((ret = profile_lifetime(c->profile, rq->lifetime,
 	    &lifetime)) != 0 ||
-	    (ret = collect_names(c->profile, rq, &names)) != 0 ||
-	    (ret = leaf_build(c->template, pub, &names, lifetime, now,
+	    (ret = collect_names(c->profile, rq, &names)) != 0)
+		goto out;
+	if ((ret = leaf_build(c->template, pub, &names, lifetime, now,
 	    &it->cert)) != 0)
 		goto out;
 	if ((serial = x509_serial_hex(it->cert)) == NULL ||
