@@ -49,7 +49,8 @@ endif
 
 CEREMONY_PROGS = pki-root-keygen pki-shares pki-root-restore pki-audit \
 		 pki-root-crl pki-root-sign pki-lint
-ONLINE_PROGS = pki-ca-init pki-ca-install pki-issue pki-renew
+ONLINE_PROGS = pki-ca-init pki-ca-install pki-issue pki-renew \
+		 pki-revoke pki-crl
 PROGS	= $(CEREMONY_PROGS) $(ONLINE_PROGS)
 BINS	= $(addprefix $(BINDIR)/,$(PROGS))
 
@@ -61,6 +62,10 @@ UNIT_SRCS = $(sort $(wildcard testdata/unit/test_*.c))
 UNIT_BINS = $(patsubst testdata/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 DEPS_STAMP = build/.deps-ok
+
+# Object files are kept: a parallel build must not delete one another
+# rule is about to link.
+.SECONDARY:
 
 .PHONY: all check check-release check-asan demo bench lint install clean \
 	unit deps

@@ -35,6 +35,9 @@ ui_confirm(const char *question, int assume_yes)
 	if ((tty = fopen("/dev/tty", "r+")) == NULL)
 		return err_set(ERR_USAGE, "no terminal to confirm the plan; "
 		    "review it and use --yes");
+	/* Only an answer typed after the question counts: drop
+	 * type-ahead (a "yes" typed before the plan was on screen). */
+	(void)tcflush(fileno(tty), TCIFLUSH);
 	fprintf(tty, "%s Type \"yes\" to continue: ", question);
 	fflush(tty);
 	if (fgets(answer, sizeof(answer), tty) == NULL)
@@ -54,6 +57,7 @@ ui_pause_and_clear(const char *prompt)
 
 	if (tty == NULL)
 		return;
+	(void)tcflush(fileno(tty), TCIFLUSH);
 	fprintf(tty, "%s", prompt);
 	fflush(tty);
 	if (fgets(line, sizeof(line), tty) == NULL)

@@ -1,0 +1,188 @@
+# crl.sh: pki-crl end to end.  A dev intermediate (P-256 key in a SoftHSM
+# token, set up as issue.sh does) publishes an empty CRL, then one that
+# lists two revoked leaves with their reasons; openssl verifies the CRL
+# and rejects a revoked leaf while accepting a good one; the previous
+# CRL is kept; the audit log verifies; a wrong PIN writes nothing and
+# takes no CRL number; --format json parses; a sharded CA publishes one
+# CRL per shard.
+. "$(dirname "$0")/lib.sh"
+
+softhsm_setup
+softhsm_token root-ca 123456
+softhsm_token dev-ca 654321
+printf '123456\n' >"$T/root.pin"
+printf '654321\n' >"$T/dev.pin"
+printf '000000\n' >"$T/wrong.pin"
+cd "$T" || exit 70
+P=$top/policies
+
+cat >root.yaml <<EOF
+ceremony: { name: "Root", administrator: "Alice", witnesses: ["Walter"] }
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" }
+certificate:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Test Root" }
+  validity_years: 20
+backup: { method: shamir, threshold: 2, custodians: ["A", "B", "C"] }
+output: { directory: root }
+EOF
+check "root ceremony" pki-root-keygen --rehearsal --yes --pin-file root.pin \
+    root.yaml
+cat >dev-init.yaml <<EOF
+name: dev
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=dev-ca;object=dev-key" }
+  pin_file: $T/dev.pin
+csr:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Dev CA" }
+urls:
+  crl: http://pki.example.org/dev.crl
+  ocsp: http://ocsp.example.org/dev
+profiles:
+  directory: $P
+  allowed: [mtls-server, mtls-client]
+issuance: { backdate: 5m }
+crl: { validity: 2d, shards: 1, delta: false }
+ocsp: { validity: 1d, refresh: 12h }
+publish: { crl: publish/crl, ocsp: publish/ocsp }
+EOF
+check "pki-ca-init" pki-ca-init --ca dev --config dev-init.yaml --yes
+cat >sign-dev.yaml <<EOF
+ceremony: { name: "Sign dev", administrator: "Alice", witnesses: ["Walter"] }
+root:
+  certificate: root/root.pem
+  key: { hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" } }
+  ledger: root/ledger.log
+  transcript: root/transcript.log
+sign:
+  csr: dev/ca.csr
+  policy: $P/intermediate-dev.yaml
+  output: { certificate: dev.pem, chain: dev-chain.pem }
+EOF
+check "pki-root-sign" pki-root-sign --rehearsal --yes --pin-file root.pin \
+    sign-dev.yaml
+expect_exit 78 "no CRL before the CA is installed" pki-crl --ca dev
+check "pki-ca-install" pki-ca-install --ca dev --yes dev.pem root/root.pem
+export PKI_CA_DIR=$T/dev
+D=dev/publish/crl
+cat root/root.pem dev/ca.pem >chain.pem
+
+for n in a b c; do
+	check "issue leaf $n" pki-issue --profile mtls-server \
+	    --generate-key $n.key --dns $n.svc.dev.example.internal --out $n.pem
+done
+serial() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+
+# --- an empty CRL -------------------------------------------------------------
+check "pki-crl: an empty CRL" pki-crl
+crlnum() { openssl crl -in "$1" -noout -crlnumber | cut -d= -f2; }
+[ -f $D/dev.crl ] && [ -f $D/dev.crl.der ] &&
+    pass "PEM and DER published" || fail "published files: $(ls $D)"
+[ "$(crlnum $D/dev.crl)" = 0x01 ] && pass "the first CRL is number 1" ||
+    fail "first number $(crlnum $D/dev.crl)"
+check "the empty CRL verifies" openssl crl -in $D/dev.crl -CAfile chain.pem \
+    -noout
+check "the DER copy verifies" openssl crl -inform DER -in $D/dev.crl.der \
+    -CAfile chain.pem -noout
+check "the empty CRL is lint clean" pki-lint --issuer dev/ca.pem $D/dev.crl
+openssl crl -in $D/dev.crl -noout -text >empty.txt
+grep -q 'No Revoked Certificates' empty.txt &&
+    grep -q 'URI:http://pki.example.org/dev.crl' empty.txt &&
+    grep -q 'Only User Certificates' empty.txt &&
+    grep -q 'Authority Key Identifier' empty.txt &&
+    pass "empty, with IDP (URL, user certificates only) and AKI" ||
+    { fail "empty CRL contents"; cat empty.txt; }
+[ ! -e $D/dev.crl.prev ] && pass "no .prev before a second CRL" ||
+    fail "unexpected .prev"
+
+# --- two revocations ----------------------------------------------------------
+sa=$(serial a.pem); sb=$(serial b.pem)
+if [ -x "$BINDIR/pki-revoke" ]; then
+	check "pki-revoke a (keyCompromise)" pki-revoke "$sa" \
+	    --reason keyCompromise
+	check "pki-revoke b (superseded)" pki-revoke --cert b.pem \
+	    --reason superseded
+else
+	# Without pki-revoke, mark the rows revoked in the inventory as it
+	# would (reason codes: 1 keyCompromise, 4 superseded).
+	now=$(date +%s)
+	sqlite3 dev/inventory.db "UPDATE certs SET status='revoked', \
+	    revoked_at=$now, reason=1 WHERE serial='$sa'; UPDATE certs SET \
+	    status='revoked', revoked_at=$now, reason=4 WHERE serial='$sb';"
+fi
+cp $D/dev.crl first.crl
+check "pki-crl: the second CRL" pki-crl
+[ "$(crlnum $D/dev.crl)" = 0x02 ] && pass "the second CRL is number 2" ||
+    fail "second number $(crlnum $D/dev.crl)"
+check "it verifies" openssl crl -in $D/dev.crl -CAfile chain.pem -noout
+check "it is lint clean" pki-lint --issuer dev/ca.pem $D/dev.crl
+openssl crl -in $D/dev.crl -noout -text >two.txt
+[ "$(grep -c 'Serial Number:' two.txt)" = 2 ] &&
+    grep -q "Serial Number: $sa" two.txt &&
+    grep -q "Serial Number: $sb" two.txt &&
+    pass "both revoked serials listed" || { fail "entries"; cat two.txt; }
+grep -q 'Key Compromise' two.txt && grep -q 'Superseded' two.txt &&
+    pass "with their reasons" || fail "reasons missing"
+cmp -s first.crl $D/dev.crl.prev && [ -f $D/dev.crl.der.prev ] &&
+    pass "the previous CRL kept as .prev" || fail "previous CRL not kept"
+cat dev/ca.pem $D/dev.crl >crl-chain.pem
+cvfy() { openssl verify -crl_check -CAfile root/root.pem \
+    -untrusted dev/ca.pem -CRLfile $D/dev.crl "$1"; }
+cvfy a.pem >ra.out 2>&1
+[ $? -ne 0 ] && grep -q 'certificate revoked' ra.out &&
+    pass "openssl verify -crl_check rejects a revoked leaf" ||
+    { fail "revoked leaf accepted"; cat ra.out; }
+check "openssl verify -crl_check accepts a good leaf" cvfy c.pem
+check "pki-audit verify passes" pki-audit verify dev/audit.log
+grep -q '"pki-crl"' dev/audit.log && grep -q '"numbers":\[2\]' dev/audit.log &&
+    pass "the audit log records the CRL" || fail "audit entry missing"
+
+# --- a wrong PIN writes nothing, takes no number ------------------------------
+cp $D/dev.crl before.crl
+snapshot "$T/dev"
+expect_exit 77 "a wrong PIN" pki-crl --pin-file wrong.pin
+unchanged "$T/dev" "a wrong PIN"
+cmp -s before.crl $D/dev.crl && pass "the CRL is untouched" ||
+    fail "CRL changed"
+pki-crl --format json >j.json 2>j.err &&
+    python3 -c 'import json,sys; a=json.load(open("j.json"));
+assert len(a)==1 and a[0]["number"]==3 and a[0]["entries"]==2 and \
+a[0]["shard"]==0 and a[0]["path"].endswith("dev.crl"), a' &&
+    pass "--format json parses; the wrong PIN took no number (3 next)" ||
+    { fail "--format json"; cat j.json j.err; }
+
+# --- refusals -----------------------------------------------------------------
+expect_exit 64 "an unknown option" pki-crl --bogus
+expect_exit 64 "--format twice" pki-crl --format json --format json
+sqlite3 dev/inventory.db "UPDATE crl_numbers SET last_number=1;" 2>/dev/null
+snapshot "$T/dev"
+expect_exit 65 "an inventory behind the published CRL" pki-crl
+expect_msg "not below" "says the published number is higher"
+unchanged "$T/dev" "an inventory behind the published CRL"
+
+# --- sharding -----------------------------------------------------------------
+sqlite3 dev/inventory.db "UPDATE crl_numbers SET last_number=3;"
+sed -i -e 's/shards: 1/shards: 2/' \
+    -e 's|example.org/dev.crl|example.org/dev-{shard}.crl|' \
+    dev/ca.yaml
+if grep -q 'shards: 2' dev/ca.yaml && grep -q 'dev-{shard}' dev/ca.yaml; then
+	check "pki-crl with two shards" pki-crl
+	[ -f $D/dev-0.crl ] && [ -f $D/dev-1.crl ] && [ -f $D/dev-1.crl.der ] &&
+	    pass "one CRL per shard" || fail "shard files: $(ls $D)"
+	openssl crl -in $D/dev-1.crl -noout -text >s1.txt
+	grep -q 'URI:http://pki.example.org/dev-1.crl' s1.txt &&
+	    pass "each shard names its own URL" || fail "shard 1 IDP"
+	[ "$(crlnum $D/dev-0.crl)" = 0x04 ] && [ "$(crlnum $D/dev-1.crl)" = 0x01 ] &&
+	    pass "each shard numbers its own CRLs" ||
+	    fail "shard numbers $(crlnum $D/dev-0.crl) $(crlnum $D/dev-1.crl)"
+	check "shard 0 verifies" openssl crl -in $D/dev-0.crl -CAfile chain.pem \
+	    -noout
+	check "pki-audit verify after the sharded run" pki-audit verify \
+	    dev/audit.log
+else
+	fail "could not switch the test CA to two shards"
+fi
+
+done_testing

@@ -1,0 +1,157 @@
+# revoke.sh: pki-revoke on a dev CA (P-256, key in a SoftHSM2 token) set
+# up through the ceremony programs as in issue.sh.  keyCompromise by
+# serial revokes the row with reason 1 and blocks the key, so pki-issue
+# refuses the same CSR; a second revocation is refused (65) except a
+# change of reason to keyCompromise; --cert with this CA's certificate
+# works and with another CA's is refused (1); an unknown serial (66), a
+# bad reason name and a --time in the future (64) change nothing;
+# --format json parses; audit.log records the revocations.
+. "$(dirname "$0")/lib.sh"
+
+softhsm_setup
+softhsm_token root-ca 123456
+softhsm_token dev-ca 654321
+printf '123456\n' >"$T/root.pin"
+printf '654321\n' >"$T/dev.pin"
+cd "$T" || exit 70
+P=$top/policies
+
+cat >root.yaml <<EOF
+ceremony: { name: "Root", administrator: "Alice", witnesses: ["Walter"] }
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" }
+certificate:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Test Root" }
+  validity_years: 20
+backup: { method: none }
+output: { directory: root }
+EOF
+check "root ceremony" pki-root-keygen --rehearsal --yes --pin-file root.pin \
+    root.yaml
+cat >dev-init.yaml <<EOF
+name: dev
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=dev-ca;object=dev-key" }
+  pin_file: $T/dev.pin
+csr:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Dev CA" }
+urls:
+  crl: http://pki.example.org/dev.crl
+  ocsp: http://ocsp.example.org/dev
+profiles:
+  directory: $P
+  allowed: [mtls-server]
+issuance: { backdate: 5m }
+crl: { validity: 2d, shards: 1, delta: false }
+ocsp: { validity: 1d, refresh: 12h }
+publish: { crl: publish/crl, ocsp: publish/ocsp }
+EOF
+check "pki-ca-init dev" pki-ca-init --ca dev --config dev-init.yaml --yes
+cat >sign-dev.yaml <<EOF
+ceremony: { name: "Sign dev", administrator: "Alice", witnesses: ["Walter"] }
+root:
+  certificate: root/root.pem
+  key: { hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" } }
+  ledger: root/ledger.log
+  transcript: root/transcript.log
+sign:
+  csr: dev/ca.csr
+  policy: $P/intermediate-dev.yaml
+  output: { certificate: dev.pem, chain: dev-chain.pem }
+EOF
+check "pki-root-sign dev" pki-root-sign --rehearsal --yes --pin-file root.pin \
+    sign-dev.yaml
+check "pki-ca-install dev" pki-ca-install --ca dev --yes dev.pem root/root.pem
+export PKI_CA_DIR=$T/dev
+
+q() { sqlite3 dev/inventory.db "$1"; }
+csr() {	# csr NAME: a P-256 key and CSR for NAME.svc.dev.example.internal
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$1.key" -subj "/CN=$1.svc.dev.example.internal" \
+	    -addext "subjectAltName=DNS:$1.svc.dev.example.internal" \
+	    -out "$1.csr" 2>/dev/null
+}
+csr a
+csr b
+check "issue a" pki-issue --profile mtls-server --csr a.csr --out a.pem
+check "issue b" pki-issue --profile mtls-server --csr b.csr --out b.pem
+sa=$(openssl x509 -in a.pem -noout -serial | cut -d= -f2)
+sb=$(openssl x509 -in b.pem -noout -serial | cut -d= -f2)
+
+# Refusals first: nothing may change.
+state() { q "SELECT serial, status, revoked_at, reason FROM certs ORDER BY serial;
+    SELECT * FROM blocked_keys;"; wc -l <dev/audit.log; }
+refuse() {	# refuse CODE DESC ARGS...
+	code=$1; desc=$2; shift 2
+	before=$(state)
+	expect_exit "$code" "$desc" pki-revoke "$@"
+	[ "$(state)" = "$before" ] && pass "$desc: nothing changed" ||
+	    fail "$desc: the inventory or audit.log changed"
+}
+refuse 66 "an unknown serial" 0123456789ABCDEF --reason superseded
+expect_msg "0123456789ABCDEF" "the unknown serial is named"
+refuse 64 "a bad reason name" "$sa" --reason stolen
+expect_msg "keyCompromise" "the valid reasons are listed"
+refuse 64 "certificateHold" "$sa" --reason certificateHold
+refuse 64 "a --time in the future" "$sa" --reason superseded \
+    --time 2099-01-01T00:00:00Z
+refuse 64 "a --time before notBefore" "$sa" --reason superseded \
+    --time 2001-01-01T00:00:00Z
+refuse 64 "a malformed --time" "$sa" --reason superseded --time yesterday
+refuse 64 "both SERIAL and --cert" "$sa" --cert a.pem --reason superseded
+refuse 64 "neither SERIAL nor --cert" --reason superseded
+
+# A certificate from another CA: a self-signed one with the same issuer
+# name and a serial this CA holds, so only the signature tells.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout other.key -subj "/C=DE/O=Example Corp/CN=Example Corp Dev CA" \
+    -set_serial "0x$sb" -days 1 -out other.pem 2>/dev/null
+refuse 1 "--cert from another CA" --cert other.pem --reason superseded
+expect_msg "not issued by CA dev" "another CA's certificate is refused"
+
+# keyCompromise by serial, as openssl prints it with its prefix.
+lower=$(printf 'serial=%s' "$sa" | tr 'A-F' 'a-f')
+check "revoke a: keyCompromise by serial" pki-revoke "$lower" \
+    --reason keyCompromise
+[ "$(q "SELECT status, reason FROM certs WHERE serial='$sa';")" = "revoked|1" ] &&
+    pass "a's row is revoked with reason 1" ||
+    fail "a's row: $(q "SELECT status, reason FROM certs WHERE serial='$sa';")"
+[ "$(q "SELECT serial FROM blocked_keys;")" = "$sa" ] &&
+    pass "a's key is on the blocklist" || fail "blocked_keys"
+expect_exit 1 "pki-issue refuses a's CSR now" pki-issue --profile mtls-server \
+    --csr a.csr --out a2.pem
+expect_msg "keyCompromise" "pki-issue names keyCompromise"
+refuse 65 "revoking a again (superseded)" "$sa" --reason superseded
+expect_msg "already revoked" "the second revocation says why"
+refuse 65 "revoking a again (keyCompromise)" "$sa" --reason keyCompromise
+
+# superseded via --cert, then a change of reason to keyCompromise.
+check "revoke b: superseded via --cert" pki-revoke --cert b.pem \
+    --reason superseded --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+[ "$(q "SELECT reason FROM certs WHERE serial='$sb';")" = 4 ] &&
+    pass "b's reason is 4" || fail "b's reason"
+t1=$(q "SELECT revoked_at FROM certs WHERE serial='$sb';")
+pki-revoke "$sb" --reason keyCompromise --format json >b.json 2>b.err &&
+    python3 -m json.tool b.json >/dev/null &&
+    grep -q '"reason":"keyCompromise"' b.json &&
+    grep -q '"previous_reason":"superseded"' b.json &&
+    pass "b to keyCompromise, --format json parses" ||
+    { fail "b to keyCompromise / json"; cat b.json b.err; }
+[ "$(q "SELECT reason, revoked_at FROM certs WHERE serial='$sb';")" = "1|$t1" ] &&
+    pass "b's reason is 1, the first revocation time kept" ||
+    fail "b's row: $(q "SELECT reason, revoked_at FROM certs WHERE serial='$sb';")"
+[ "$(q "SELECT count(*) FROM blocked_keys;")" = 2 ] &&
+    pass "b's key is blocked too" || fail "blocked_keys count"
+
+# The audit log.
+[ "$(grep -c '"action":"revoke"' dev/audit.log)" = 3 ] &&
+    pass "audit.log has three revoke entries" || fail "audit revoke entries"
+grep '"action":"revoke"' dev/audit.log | grep "\"serial\":\"$sa\"" |
+    grep -q '"reason":"keyCompromise"' &&
+    pass "the entry names serial and reason" || fail "audit entry content"
+grep '"action":"revoke"' dev/audit.log | tail -1 | python3 -m json.tool \
+    >/dev/null && pass "the entry is one JSON object" || fail "audit JSON"
+
+done_testing
