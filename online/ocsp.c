@@ -1,0 +1,965 @@
+/*
+ * pki-ocsp: the online CA's delegated OCSP signer and pre-signed OCSP
+ * responses.
+ *
+ * init-signer and rotate-signer make a P-256 key, encrypted under the CA
+ * key's PIN or passphrase into DIR/ocsp-signer.key, and a short-lived
+ * certificate for it signed by the CA key (EKU OCSPSigning,
+ * id-pkix-ocsp-nocheck), recorded in the inventory under the profile
+ * "ocsp-signer" (pending before the CA key signs, issued after).
+ * refresh (cron) signs, with that signer and on every core, a response
+ * for each certificate that has not expired and whose response is
+ * missing, changed or old, page by page: files first (each replaced by
+ * rename, one syncfs per page), then db_set_ocsp() for the page in one
+ * transaction, so a crash leaves each file old-and-complete or
+ * new-and-complete and the inventory never claims a response newer than
+ * its file.  respond answers one request from those files.
+ *
+ * Trusts: ca.yaml, the installed ca.pem, the inventory and the signer
+ * files (checked against each other).  Requests are untrusted.  Secret:
+ * the PIN (secmem, wiped) and the signer key (held by OpenSSL).  The CA
+ * key is opened only by init-signer and rotate-signer; the PIN read
+ * once is handed to cacfg_open_key() through a pipe, so a prompt asks
+ * once.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/x509.h>
+
+#include "cacfg.h"
+#include "db.h"
+#include "err.h"
+#include "fileio.h"
+#include "json.h"
+#include "keyfile.h"
+#include "keytype.h"
+#include "ocsp.h"
+#include "par.h"
+#include "pin.h"
+#include "profile.h"
+#include "secmem.h"
+#include "x509.h"
+
+#define PROG		"pki-ocsp"
+#define PAGE		1024
+#define DEFAULT_LIFETIME "30d"
+
+enum cmd { CMD_INIT, CMD_ROTATE, CMD_REFRESH, CMD_RESPOND };
+
+struct opts {
+	enum cmd cmd;
+	const char *ca_dir, *lifetime_text, *format, *request, *get;
+	long long lifetime;
+	int all, json, pin_set;
+	struct pin_source pin;
+};
+
+/* One due row on its way through a page. */
+struct item {
+	char	 serial[DB_SERIAL_MAX + 1];
+	char	 hash[65];
+	struct ocsp_entry e;
+	unsigned char *der;
+	size_t	 len;
+	int	 ret;
+	char	 error[256];
+};
+
+struct page {
+	struct item *items;
+	size_t	 n;
+	size_t	 rows;		/* visited in this page */
+	struct db_cert last;
+	const struct ocsp_signer *signer;
+	time_t	 this_update, next_update;
+};
+
+struct counts {
+	long long signed_, skipped, failed;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: %s init-signer [--ca DIR] [--lifetime D] [PIN]\n"
+	    "       %s rotate-signer [--ca DIR] [--lifetime D] [PIN]\n"
+	    "       %s refresh [--ca DIR] [--all] [--format text|json] [PIN]\n"
+	    "       %s respond [--ca DIR] [--request FILE | --get PATH] "
+	    "[PIN]\n"
+	    "       %s --help | --version\n"
+	    "PIN: --pin-file FILE | --pin-fd N\n", PROG, PROG, PROG, PROG,
+	    PROG);
+}
+
+static int
+set_once(const char **slot, const char *value, const char *name)
+{
+	if (*slot != NULL)
+		return err_set(ERR_USAGE, "--%s given twice", name);
+	*slot = value;
+	return 0;
+}
+
+static int
+parse_opt(int c, struct opts *o)
+{
+	switch (c) {
+	case 'a': return set_once(&o->ca_dir, optarg, "ca");
+	case 'l': return set_once(&o->lifetime_text, optarg, "lifetime");
+	case 'm': return set_once(&o->format, optarg, "format");
+	case 'r': return set_once(&o->request, optarg, "request");
+	case 'g': return set_once(&o->get, optarg, "get");
+	case 'A':
+		if (o->all++)
+			return err_set(ERR_USAGE, "--all given twice");
+		return 0;
+	case 'p':
+	case 'f':
+		if (o->pin_set++)
+			return err_set(ERR_USAGE, "give one PIN source");
+		return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd",
+		    optarg, &o->pin);
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case 'V':
+		printf("%s %s\n", PROG, PKI_VERSION);
+		exit(0);
+	default:
+		return ERR_USAGE;
+	}
+}
+
+static int
+parse_cmd(const char *word, struct opts *o)
+{
+	static const char *const names[] = { "init-signer", "rotate-signer",
+	    "refresh", "respond" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(word, names[i]) == 0) {
+			o->cmd = (enum cmd)i;
+			return 0;
+		}
+	return err_set(ERR_USAGE, "unknown command \"%.32s\" (init-signer, "
+	    "rotate-signer, refresh, respond)", word);
+}
+
+static int
+check_args(struct opts *o)
+{
+	int signer = o->cmd == CMD_INIT || o->cmd == CMD_ROTATE;
+
+	if (!signer && o->lifetime_text != NULL)
+		return err_set(ERR_USAGE, "--lifetime is for init-signer and "
+		    "rotate-signer");
+	if (o->cmd != CMD_REFRESH && (o->all || o->format != NULL))
+		return err_set(ERR_USAGE, "--all and --format are for "
+		    "refresh");
+	if (o->cmd != CMD_RESPOND && (o->request != NULL || o->get != NULL))
+		return err_set(ERR_USAGE, "--request and --get are for "
+		    "respond");
+	if (o->request != NULL && o->get != NULL)
+		return err_set(ERR_USAGE, "give --request or --get, not both");
+	if (o->format != NULL) {
+		if (strcmp(o->format, "json") != 0 &&
+		    strcmp(o->format, "text") != 0)
+			return err_set(ERR_USAGE, "--format %s: use text or "
+			    "json", o->format);
+		o->json = strcmp(o->format, "json") == 0;
+	}
+	if (signer)
+		return profile_parse_duration(o->lifetime_text != NULL ?
+		    o->lifetime_text : DEFAULT_LIFETIME, &o->lifetime);
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "ca", required_argument, NULL, 'a' },
+		{ "lifetime", required_argument, NULL, 'l' },
+		{ "all", no_argument, NULL, 'A' },
+		{ "format", required_argument, NULL, 'm' },
+		{ "request", required_argument, NULL, 'r' },
+		{ "get", required_argument, NULL, 'g' },
+		{ "pin-file", required_argument, NULL, 'p' },
+		{ "pin-fd", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, ret;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		if ((ret = parse_opt(c, o)) != 0)
+			return ret;
+	if (optind >= argc)
+		return err_set(ERR_USAGE, "give a command: init-signer, "
+		    "rotate-signer, refresh or respond");
+	if ((ret = parse_cmd(argv[optind++], o)) != 0)
+		return ret;
+	if (optind != argc)
+		return err_set(ERR_USAGE, "unexpected argument \"%s\"",
+		    argv[optind]);
+	return check_args(o);
+}
+
+/* ---- shared: the CA, the PIN, the signer ---- */
+
+static const struct pin_source *
+cli_pin(const struct opts *o)
+{
+	return o->pin_set ? &o->pin : NULL;
+}
+
+static int
+load_ca(const struct opts *o, struct ca_config **c, X509 **ca)
+{
+	const char *dir;
+	int ret;
+
+	if ((dir = cacfg_dir_from_env(o->ca_dir)) == NULL)
+		return ERR_USAGE;
+	if ((ret = cacfg_load(dir, c)) != 0)
+		return ret;
+	return cacfg_load_cert(*c, ca);
+}
+
+static int
+signer_paths(const struct ca_config *c, char **key, char **cert)
+{
+	*key = fileio_join(c->dir, OCSP_SIGNER_KEY);
+	*cert = fileio_join(c->dir, OCSP_SIGNER_CERT);
+	if (*key == NULL || *cert == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* The delegated signer, decrypted with the CA's PIN. */
+static int
+open_signer(const struct opts *o, const struct ca_config *c, X509 *ca,
+    struct ocsp_signer **out)
+{
+	char *keypath = NULL, *certpath = NULL, *pin = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	int ret;
+
+	if ((ret = signer_paths(c, &keypath, &certpath)) != 0)
+		goto out;
+	if (!fileio_exists(keypath) || !fileio_exists(certpath)) {
+		ret = err_set(ERR_CONFIG, "CA %s has no OCSP signer: run "
+		    "pki-ocsp init-signer", c->name);
+		goto out;
+	}
+	if ((ret = x509_load(certpath, &cert)) != 0 ||
+	    (ret = cacfg_read_pin(c, cli_pin(o), 0, &pin)) != 0 ||
+	    (ret = keyfile_read(keypath, pin, &key)) != 0 ||
+	    (ret = ocsp_signer_new(ca, cert, key, out)) != 0)
+		goto out;
+out:
+	secmem_free(pin);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	free(keypath);
+	free(certpath);
+	return ret;
+}
+
+/* ---- init-signer, rotate-signer ---- */
+
+static long long
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return (long long)timegm(&tm);
+}
+
+static const char *
+requester(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw != NULL ? pw->pw_name : "unknown";
+}
+
+/* A descriptor from which pin_read() gets pin (the PIN is read once). */
+static int
+pin_pipe(const char *pin, struct pin_source *src)
+{
+	int fds[2];
+	size_t n = strlen(pin);
+
+	if (pipe(fds) == -1)
+		return err_set(ERR_INTERNAL, "pipe: %s", strerror(errno));
+	if (write(fds[1], pin, n) != (ssize_t)n || write(fds[1], "\n", 1)
+	    != 1) {
+		close(fds[0]);
+		close(fds[1]);
+		return err_set(ERR_INTERNAL, "pipe: short write");
+	}
+	close(fds[1]);
+	memset(src, 0, sizeof(*src));
+	src->kind = PIN_FD;
+	src->fd = fds[0];
+	return 0;
+}
+
+static int
+open_ca_key(const struct ca_config *c, X509 *ca, const char *pin,
+    struct ca_key **k)
+{
+	struct pin_source src;
+	int ret;
+
+	if ((ret = pin_pipe(pin, &src)) != 0)
+		return ret;
+	ret = cacfg_open_key(c, &src, ca, CACFG_KEY_AUDIT, k);
+	close(src.fd);
+	return ret;
+}
+
+/* Record as pending, sign with the CA key, record as issued. */
+static int
+sign_signer(const struct ca_config *c, struct ca_key *k, X509 *cert,
+    EVP_PKEY *key, char **serial)
+{
+	struct db *db = NULL;
+	unsigned char spki[32], *der = NULL;
+	char hex[65], *subject = NULL;
+	size_t len, i;
+	int ret;
+
+	if ((*serial = x509_serial_hex(cert)) == NULL ||
+	    (subject = x509_subject_line(cert)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((ret = x509_spki_sha256(key, spki)) != 0)
+		goto out;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", spki[i]);
+	if ((ret = db_open(c->db_path, 0, &db)) != 0 ||
+	    (ret = db_reserve(db, *serial, OCSP_SIGNER_PROFILE, requester(),
+	    hex, 0)) != 0)
+		goto out;
+	if ((ret = x509_sign(cert, cacfg_key_pkey(k), cacfg_key_type(k))) !=
+	    0 || (ret = x509_der(cert, &der, &len)) != 0) {
+		db_fail(db, *serial);
+		goto out;
+	}
+	ret = db_complete(db, *serial, subject, NULL,
+	    asn1_time(X509_get0_notBefore(cert)),
+	    asn1_time(X509_get0_notAfter(cert)), der,
+	    len);
+out:
+	free(der);
+	free(subject);
+	db_close(db);
+	return ret;
+}
+
+/* The key first (through KEY.new and rename), then the certificate. */
+static int
+write_signer(const struct ca_config *c, X509 *cert, EVP_PKEY *key,
+    const char *pin)
+{
+	char *keypath = NULL, *certpath = NULL, *tmp = NULL;
+	unsigned char *pem = NULL;
+	size_t len;
+	int ret;
+
+	if ((ret = signer_paths(c, &keypath, &certpath)) != 0)
+		goto out;
+	if ((tmp = malloc(strlen(keypath) + 5)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	snprintf(tmp, strlen(keypath) + 5, "%s.new", keypath);
+	(void)unlink(tmp);	/* left by a crash */
+	if ((ret = keyfile_write(tmp, key, pin)) != 0)
+		goto out;
+	if (rename(tmp, keypath) == -1) {
+		ret = err_set(ERR_IO, "%s: %s", keypath, strerror(errno));
+		(void)unlink(tmp);
+		goto out;
+	}
+	if ((ret = x509_pem(cert, &pem, &len)) != 0)
+		goto out;
+	ret = fileio_write_atomic(certpath, pem, len, 0644, 1);
+out:
+	free(pem);
+	free(tmp);
+	free(keypath);
+	free(certpath);
+	return ret;
+}
+
+static int
+signer_members(const char *serial, X509 *cert, char **text)
+{
+	struct json_buf *j = NULL;
+	const char *t;
+	char na[64];
+	int ret;
+
+	*text = NULL;
+	if ((ret = json_new(&j)) != 0)
+		return ret;
+	x509_time_text(X509_get0_notAfter(cert), na, sizeof(na));
+	json_add_str(j, "serial", serial);
+	json_add_str(j, "not_after", na);
+	json_add_str(j, "requester", requester());
+	if ((ret = json_text(j, &t, NULL)) == 0 &&
+	    (*text = strdup(t)) == NULL)
+		ret = err_set(ERR_INTERNAL, "out of memory");
+	json_free(j);
+	return ret;
+}
+
+/* Refuse init-signer over an existing signer. */
+static int
+check_no_signer(const struct ca_config *c)
+{
+	char *keypath = NULL, *certpath = NULL;
+	int ret;
+
+	if ((ret = signer_paths(c, &keypath, &certpath)) == 0 &&
+	    (fileio_exists(keypath) || fileio_exists(certpath)))
+		ret = err_set(ERR_EXISTS, "CA %s already has an OCSP signer "
+		    "(%s): use pki-ocsp rotate-signer", c->name, certpath);
+	free(keypath);
+	free(certpath);
+	return ret;
+}
+
+static int
+make_signer(const struct opts *o, const struct ca_config *c, X509 *ca,
+    const char *pin, struct ca_key *k)
+{
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	char *serial = NULL, *members = NULL, na[64];
+	int ret;
+
+	/* 3. The key and the certificate, signed by the CA key. */
+	if ((ret = keytype_generate(KEY_P256, &key)) != 0 ||
+	    (ret = ocsp_signer_build(ca, key, o->lifetime, time(NULL),
+	    &cert)) != 0 ||
+	    (ret = sign_signer(c, k, cert, key, &serial)) != 0)
+		goto out;
+	/* 4. The files, then the audit entry. */
+	if ((ret = write_signer(c, cert, key, pin)) != 0 ||
+	    (ret = signer_members(serial, cert, &members)) != 0 ||
+	    (ret = cacfg_audit(c, k, PROG, o->cmd == CMD_INIT ?
+	    "init-signer" : "rotate-signer", members)) != 0)
+		goto out;
+	x509_time_text(X509_get0_notAfter(cert), na, sizeof(na));
+	printf("OCSP signer %s of CA %s, valid until %s: %s/%s\n", serial,
+	    c->name, na, c->dir, OCSP_SIGNER_CERT);
+out:
+	free(members);
+	free(serial);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return ret;
+}
+
+static int
+run_signer(const struct opts *o)
+{
+	struct ca_config *c = NULL;
+	struct ca_key *k = NULL;
+	X509 *ca = NULL;
+	char *pin = NULL;
+	int ret;
+
+	/* 1. The CA, installed; no signer yet for init-signer. */
+	if ((ret = load_ca(o, &c, &ca)) != 0 ||
+	    (o->cmd == CMD_INIT && (ret = check_no_signer(c)) != 0))
+		goto out;
+	/* 2. The PIN, once: it opens the CA key and encrypts the new. */
+	if ((ret = cacfg_read_pin(c, cli_pin(o), 0, &pin)) != 0 ||
+	    (ret = open_ca_key(c, ca, pin, &k)) != 0)
+		goto out;
+	ret = make_signer(o, c, ca, pin, k);
+out:
+	cacfg_key_close(k);
+	secmem_free(pin);
+	X509_free(ca);
+	cacfg_free(c);
+	return ret;
+}
+
+/* ---- refresh ---- */
+
+static int
+collect(void *arg, const struct db_cert *row)
+{
+	struct page *pg = arg;
+	struct item *it;
+
+	pg->last = *row;	/* the paging cursor reads only scalars */
+	pg->rows++;
+	if (strcmp(row->status, "issued") != 0 &&
+	    strcmp(row->status, "revoked") != 0)
+		return 0;
+	it = &pg->items[pg->n++];
+	memset(it, 0, sizeof(*it));
+	snprintf(it->serial, sizeof(it->serial), "%s", row->serial);
+	it->e.serial = it->serial;
+	it->e.status = row->revoked_at != 0 ? OCSP_REVOKED : OCSP_GOOD;
+	it->e.revoked_at = row->revoked_at;
+	it->e.reason = row->reason;
+	if ((it->ret = db_ocsp_status_hash(row, it->hash)) != 0)
+		snprintf(it->error, sizeof(it->error), "%s", err_msg());
+	return 0;
+}
+
+static void
+sign_item(void *arg, size_t i)
+{
+	struct page *pg = arg;
+	struct item *it = &pg->items[i];
+
+	if (it->ret != 0)
+		return;
+	if ((it->ret = ocsp_sign(pg->signer, &it->e, pg->this_update,
+	    pg->next_update, &it->der, &it->len)) != 0)
+		snprintf(it->error, sizeof(it->error), "%s", err_msg());
+}
+
+/* DIR/SERIAL.der replaced by rename; synced by the caller. */
+static int
+publish(const struct ca_config *c, struct item *it)
+{
+	char name[DB_SERIAL_MAX + 16], *path = NULL, *tmp = NULL;
+	int ret;
+
+	snprintf(name, sizeof(name), "%s.der", it->serial);
+	if ((path = fileio_join(c->ocsp_dir, name)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	snprintf(name, sizeof(name), "%s.der.new", it->serial);
+	if ((tmp = fileio_join(c->ocsp_dir, name)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	(void)unlink(tmp);	/* left by a crash */
+	if ((ret = fileio_write_lazy(tmp, it->der, it->len, 0644)) != 0)
+		goto out;
+	if (rename(tmp, path) == -1) {
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+	}
+out:
+	free(tmp);
+	free(path);
+	return ret;
+}
+
+/* Files, one sync, then the inventory in one transaction. */
+static int
+record_page(const struct ca_config *c, struct db *db, struct page *pg,
+    struct counts *n)
+{
+	struct item *it;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < pg->n; i++) {
+		it = &pg->items[i];
+		if (it->ret == 0 && (it->ret = publish(c, it)) != 0)
+			snprintf(it->error, sizeof(it->error), "%s",
+			    err_msg());
+		if (it->ret != 0) {
+			fprintf(stderr, "%s: serial %s skipped: %s\n", PROG,
+			    it->serial, it->error);
+			n->failed++;
+		}
+	}
+	if ((ret = fileio_sync(c->ocsp_dir)) != 0 ||
+	    (ret = db_begin(db)) != 0)
+		return ret;
+	for (i = 0; i < pg->n; i++) {
+		it = &pg->items[i];
+		if (it->ret != 0)
+			continue;
+		ret = db_set_ocsp(db, it->serial, (long long)pg->this_update,
+		    (long long)pg->next_update, it->hash);
+		if (ret == ERR_NO) {	/* revoked meanwhile: still due */
+			n->skipped++;
+			continue;
+		}
+		if (ret != 0) {
+			db_rollback(db);
+			return ret;
+		}
+		n->signed_++;
+	}
+	return db_commit(db);
+}
+
+static void
+page_clear(struct page *pg)
+{
+	size_t i;
+
+	for (i = 0; i < pg->n; i++)
+		free(pg->items[i].der);
+	pg->n = 0;
+}
+
+static int
+refresh_pages(const struct opts *o, const struct ca_config *c,
+    struct db *db, struct page *pg, struct counts *n)
+{
+	struct db_filter f;
+	int ret;
+
+	memset(&f, 0, sizeof(f));
+	f.not_expired_at = (long long)pg->this_update;
+	/* due: signed at least ocsp_refresh ago (or never, or changed) */
+	if (!o->all)
+		f.ocsp_due_before = (long long)pg->this_update +
+		    c->ocsp_validity - c->ocsp_refresh + 1;
+	f.lean = 1;
+	f.limit = PAGE;
+	do {
+		pg->rows = 0;
+		if ((ret = db_each(db, &f, collect, pg)) != 0)
+			return ret;
+		f.after = &pg->last;
+		if (pg->n > 0 &&
+		    ((ret = par_for(pg->n, 0, sign_item, pg)) != 0 ||
+		    (ret = record_page(c, db, pg, n)) != 0)) {
+			page_clear(pg);
+			return ret;
+		}
+		page_clear(pg);
+	} while (pg->rows == PAGE);
+	return 0;
+}
+
+static int
+report_counts(const struct opts *o, const struct counts *n, int audit,
+    char **text)
+{
+	struct json_buf *j = NULL;
+	const char *t;
+	int ret;
+
+	*text = NULL;
+	if ((ret = json_new(&j)) != 0)
+		return ret;
+	if (!audit)
+		json_begin_object(j, NULL);
+	json_add_int(j, "signed", n->signed_);
+	json_add_int(j, "skipped", n->skipped);
+	json_add_int(j, "failed", n->failed);
+	if (audit)
+		json_add_bool(j, "all", o->all);
+	else
+		json_end_object(j);
+	if ((ret = json_text(j, &t, NULL)) == 0 &&
+	    (*text = strdup(t)) == NULL)
+		ret = err_set(ERR_INTERNAL, "out of memory");
+	json_free(j);
+	return ret;
+}
+
+/* The signer must outlive now; say so when it will not outlive the
+ * responses it signs. */
+static int
+check_signer_time(const struct ca_config *c, const struct ocsp_signer *s,
+    time_t now)
+{
+	time_t na = ocsp_signer_not_after(s);
+
+	if (na <= now)
+		return err_set(ERR_CONFIG, "the OCSP signer of CA %s has "
+		    "expired: run pki-ocsp rotate-signer", c->name);
+	if (na < now + (time_t)c->ocsp_validity)
+		fprintf(stderr, "%s: warning: the OCSP signer of CA %s "
+		    "expires before the responses it signs now: run pki-ocsp "
+		    "rotate-signer, then refresh --all\n", PROG, c->name);
+	return 0;
+}
+
+static int
+ocsp_dir_ready(const struct ca_config *c)
+{
+	if (c->ocsp_dir == NULL)
+		return err_set(ERR_CONFIG, "%s: no publish.ocsp directory",
+		    c->path);
+	if (mkdir(c->ocsp_dir, 0755) == -1 && errno != EEXIST)
+		return err_set(ERR_IO, "%s: %s", c->ocsp_dir, strerror(errno));
+	if (access(c->ocsp_dir, W_OK | X_OK) != 0)
+		return err_set(ERR_CONFIG, "%s: the OCSP publish directory is "
+		    "not writable", c->ocsp_dir);
+	return 0;
+}
+
+static int
+refresh_finish(const struct opts *o, const struct ca_config *c,
+    const struct counts *n)
+{
+	char *text = NULL;
+	int ret = 0;
+
+	/* 4. The audit entry (sealed at the next run that opens the CA
+	 * key), only when something happened: cron runs often. */
+	if (n->signed_ + n->failed > 0 &&
+	    ((ret = report_counts(o, n, 1, &text)) != 0 ||
+	    (ret = cacfg_audit(c, NULL, PROG, "refresh", text)) != 0))
+		goto out;
+	free(text);
+	text = NULL;
+	if (o->json) {
+		if ((ret = report_counts(o, n, 0, &text)) != 0)
+			goto out;
+		printf("%s\n", text);
+	} else
+		printf("OCSP responses of CA %s: %lld signed, %lld skipped "
+		    "(changed meanwhile), %lld failed\n", c->name, n->signed_,
+		    n->skipped, n->failed);
+	if (n->failed > 0)
+		ret = err_set(ERR_DATA, "%lld record%s could not be signed "
+		    "(see above)", n->failed, n->failed == 1 ? "" : "s");
+out:
+	free(text);
+	return ret;
+}
+
+static int
+run_refresh(const struct opts *o)
+{
+	struct ca_config *c = NULL;
+	struct ocsp_signer *s = NULL;
+	struct db *db = NULL;
+	struct page pg;
+	struct counts n;
+	X509 *ca = NULL;
+	int ret;
+
+	memset(&pg, 0, sizeof(pg));
+	memset(&n, 0, sizeof(n));
+	pg.this_update = time(NULL);
+	/* 1. The CA and its signer, valid now. */
+	if ((ret = load_ca(o, &c, &ca)) != 0 ||
+	    (ret = open_signer(o, c, ca, &s)) != 0 ||
+	    (ret = check_signer_time(c, s, pg.this_update)) != 0 ||
+	    (ret = ocsp_dir_ready(c)) != 0)
+		goto out;
+	pg.signer = s;
+	pg.next_update = pg.this_update + (time_t)c->ocsp_validity;
+	/* 2. The due rows, page by page: 3. signed, written, recorded. */
+	if ((pg.items = calloc(PAGE, sizeof(*pg.items))) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((ret = db_open(c->db_path, 0, &db)) != 0 ||
+	    (ret = refresh_pages(o, c, db, &pg, &n)) != 0)
+		goto out;
+	ret = refresh_finish(o, c, &n);
+out:
+	free(pg.items);
+	db_close(db);
+	ocsp_signer_free(s);
+	X509_free(ca);
+	cacfg_free(c);
+	return ret;
+}
+
+/* ---- respond ---- */
+
+static int
+emit(const unsigned char *der, size_t len)
+{
+	if (fwrite(der, 1, len, stdout) != len || fflush(stdout) != 0)
+		return err_set(ERR_IO, "stdout: %s", strerror(errno));
+	return 0;
+}
+
+static int
+emit_error(int status)
+{
+	unsigned char *der = NULL;
+	size_t len;
+	int ret;
+
+	if ((ret = ocsp_error_response(status, &der, &len)) == 0)
+		ret = emit(der, len);
+	free(der);
+	return ret;
+}
+
+static int
+read_request(const struct opts *o, struct ocsp_req **r)
+{
+	const char *src = o->request != NULL ? o->request : "-";
+	unsigned char *der = NULL;
+	size_t len;
+	int ret;
+
+	if (o->get != NULL)
+		ret = ocsp_get_decode(o->get, &der, &len);
+	else
+		ret = fileio_read(src, OCSP_REQUEST_MAX, &der, &len);
+	if (ret == 0)
+		ret = ocsp_request_parse(der, len, o->get != NULL ?
+		    "the GET request" : strcmp(src, "-") == 0 ? "stdin" : src,
+		    r);
+	free(der);
+	return ret;
+}
+
+static int
+answer_unknown(const struct opts *o, const struct ca_config *c, X509 *ca,
+    const struct ocsp_req *r)
+{
+	struct ocsp_signer *s = NULL;
+	unsigned char *der = NULL;
+	size_t len;
+	time_t now = time(NULL);
+	int ret;
+
+	if ((ret = open_signer(o, c, ca, &s)) == 0 &&
+	    (ret = check_signer_time(c, s, now)) == 0 &&
+	    (ret = ocsp_sign_unknown(s, r, now, now +
+	    (time_t)c->ocsp_validity, &der, &len)) == 0)
+		ret = emit(der, len);
+	free(der);
+	ocsp_signer_free(s);
+	return ret;
+}
+
+/* The pre-signed file, if it is there and still current. */
+static int
+answer_known(const struct ca_config *c, const struct db_cert *row)
+{
+	char name[DB_SERIAL_MAX + 8], *path;
+	unsigned char *der = NULL;
+	size_t len;
+	int ret;
+
+	if (row->ocsp_next_update <= (long long)time(NULL))
+		return emit_error(OCSP_ERR_TRY_LATER);
+	snprintf(name, sizeof(name), "%s.der", row->serial);
+	if ((path = fileio_join(c->ocsp_dir, name)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	ret = fileio_read(path, OCSP_REQUEST_MAX, &der, &len);
+	free(path);
+	if (ret == ERR_NOINPUT)
+		ret = emit_error(OCSP_ERR_TRY_LATER);
+	else if (ret == 0)
+		ret = emit(der, len);
+	free(der);
+	return ret;
+}
+
+static int
+answer(const struct opts *o, const struct ca_config *c, X509 *ca,
+    const struct ocsp_req *r)
+{
+	struct db *db = NULL;
+	struct db_cert row;
+	char serial[41];
+	int ours, ret;
+
+	memset(&row, 0, sizeof(row));
+	if ((ret = ocsp_request_match(r, ca, &ours, serial)) != 0)
+		return ret;
+	if (!ours)
+		return emit_error(OCSP_ERR_UNAUTHORIZED);
+	if (serial[0] == '\0')
+		return answer_unknown(o, c, ca, r);
+	if ((ret = db_open(c->db_path, 0, &db)) != 0)
+		return ret;
+	ret = db_get(db, serial, &row);
+	db_close(db);
+	if (ret == ERR_NOINPUT || ret == ERR_DATA)
+		return answer_unknown(o, c, ca, r);
+	if (ret != 0)
+		return ret;
+	if (strcmp(row.status, "issued") == 0 ||
+	    strcmp(row.status, "revoked") == 0)
+		ret = answer_known(c, &row);
+	else
+		ret = answer_unknown(o, c, ca, r);
+	db_cert_clear(&row);
+	return ret;
+}
+
+static int
+run_respond(const struct opts *o)
+{
+	struct ca_config *c = NULL;
+	struct ocsp_req *r = NULL;
+	X509 *ca = NULL;
+	int ret;
+
+	/* 1. The request: garbage gets malformedRequest, exit 0. */
+	if ((ret = read_request(o, &r)) == ERR_DATA) {
+		fprintf(stderr, "%s: %s\n", PROG, err_msg());
+		return emit_error(OCSP_ERR_MALFORMED);
+	}
+	if (ret != 0)
+		return ret;
+	/* 2. The CA; 3. the answer.  A failure answers internalError. */
+	if ((ret = load_ca(o, &c, &ca)) != 0 ||
+	    (ret = answer(o, c, ca, r)) != 0)
+		(void)emit_error(OCSP_ERR_INTERNAL);
+	ocsp_request_free(r);
+	X509_free(ca);
+	cacfg_free(c);
+	return ret;
+}
+
+static int
+run(const struct opts *o)
+{
+	int ret;
+
+	if ((ret = secmem_init()) != 0)
+		return ret;
+	switch (o->cmd) {
+	case CMD_INIT:
+	case CMD_ROTATE:
+		return run_signer(o);
+	case CMD_REFRESH:
+		return run_refresh(o);
+	default:
+		return run_respond(o);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	int ret;
+
+	if ((ret = parse_args(argc, argv, &o)) != 0) {
+		if (err_msg()[0] == '\0')
+			usage(stderr);
+		return err_report(PROG, ret);
+	}
+	return err_report(PROG, run(&o));
+}

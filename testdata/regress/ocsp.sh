@@ -1,0 +1,187 @@
+# ocsp.sh: pki-ocsp on a dev CA (P-256, key in a SoftHSM2 token) set up
+# through the ceremony programs as in issue.sh.  init-signer makes the
+# delegated signer (refused a second time); refresh pre-signs one
+# response per live certificate (the three leaves and the signer's own
+# certificate, which is in the inventory too) that openssl ocsp verifies
+# as good; after pki-revoke only that serial is re-signed and openssl
+# says revoked with the reason; a refresh with nothing due signs 0;
+# respond answers a request with the pre-signed bytes, an unknown serial
+# with "unknown" and garbage with malformedRequest; rotate-signer
+# replaces the signer and refresh --all re-signs everything with it.
+. "$(dirname "$0")/lib.sh"
+
+softhsm_setup
+softhsm_token root-ca 123456
+softhsm_token dev-ca 654321
+printf '123456\n' >"$T/root.pin"
+printf '654321\n' >"$T/dev.pin"
+cd "$T" || exit 70
+P=$top/policies
+
+cat >root.yaml <<EOF
+ceremony: { name: "Root", administrator: "Alice", witnesses: ["Walter"] }
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" }
+certificate:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Test Root" }
+  validity_years: 20
+backup: { method: none }
+output: { directory: root }
+EOF
+check "root ceremony" pki-root-keygen --rehearsal --yes --pin-file root.pin \
+    root.yaml
+cat >dev-init.yaml <<EOF
+name: dev
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=dev-ca;object=dev-key" }
+  pin_file: $T/dev.pin
+csr:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Dev CA" }
+urls:
+  crl: http://pki.example.org/dev.crl
+  ocsp: http://ocsp.example.org/dev
+profiles:
+  directory: $P
+  allowed: [mtls-server]
+issuance: { backdate: 5m }
+crl: { validity: 2d, shards: 1, delta: false }
+ocsp: { validity: 1d, refresh: 12h }
+publish: { crl: publish/crl, ocsp: publish/ocsp }
+EOF
+check "pki-ca-init dev" pki-ca-init --ca dev --config dev-init.yaml --yes
+cat >sign-dev.yaml <<EOF
+ceremony: { name: "Sign dev", administrator: "Alice", witnesses: ["Walter"] }
+root:
+  certificate: root/root.pem
+  key: { hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" } }
+  ledger: root/ledger.log
+  transcript: root/transcript.log
+sign:
+  csr: dev/ca.csr
+  policy: $P/intermediate-dev.yaml
+  output: { certificate: dev.pem, chain: dev-chain.pem }
+EOF
+check "pki-root-sign dev" pki-root-sign --rehearsal --yes --pin-file root.pin \
+    sign-dev.yaml
+check "pki-ca-install dev" pki-ca-install --ca dev --yes dev.pem root/root.pem
+export PKI_CA_DIR=$T/dev
+O=dev/publish/ocsp
+
+csr() {	# csr NAME: a P-256 key and CSR for NAME.svc.dev.example.internal
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$1.key" -subj "/CN=$1.svc.dev.example.internal" \
+	    -addext "subjectAltName=DNS:$1.svc.dev.example.internal" \
+	    -out "$1.csr" 2>/dev/null
+}
+serial() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+status() {	# status LEAF RESPONSE: openssl's verdict on the response
+	openssl ocsp -issuer dev/ca.pem -cert "$1" -respin "$2" \
+	    -CAfile root/root.pem -verify_other dev/ca-chain.pem 2>&1
+}
+
+# --- the signer ------------------------------------------------------------
+expect_exit 78 "refresh without a signer" pki-ocsp refresh
+expect_msg "init-signer" "the message says how to make one"
+check "init-signer" pki-ocsp init-signer --lifetime 20d
+expect_exit 73 "a second init-signer is refused" pki-ocsp init-signer
+openssl x509 -in dev/ocsp-signer.pem -noout -text >signer.txt
+grep -q "OCSP Signing" signer.txt && grep -q "OCSP No Check" signer.txt &&
+    grep -q "Digital Signature" signer.txt &&
+    pass "signer: EKU OCSPSigning, nocheck, digitalSignature" ||
+    fail "signer extensions"; 
+check "signer chains to the root" openssl verify -CAfile root/root.pem \
+    -untrusted dev/ca-chain.pem -purpose ocsphelper dev/ocsp-signer.pem
+grep -q "BEGIN PKI ENCRYPTED PRIVATE KEY" dev/ocsp-signer.key &&
+    pass "signer key encrypted" || fail "signer key not encrypted"
+[ "$(sqlite3 dev/inventory.db "SELECT count(*) FROM certs WHERE
+    profile = 'ocsp-signer' AND status = 'issued'")" = 1 ] &&
+    pass "signer recorded in the inventory" || fail "signer not recorded"
+
+# --- refresh -----------------------------------------------------------------
+for n in a b c; do
+	csr $n
+	check "issue $n" pki-issue --profile mtls-server --csr $n.csr \
+	    --out $n.pem
+done
+sa=$(serial a.pem); sb=$(serial b.pem); sc=$(serial c.pem)
+pki-ocsp refresh --format json >r1.json 2>r1.err
+[ "$(jq -c . r1.json)" = '{"signed":4,"skipped":0,"failed":0}' ] &&
+    pass "refresh signs 3 leaves + the signer" ||
+    fail "refresh 1: $(cat r1.json r1.err)"
+for n in a b c; do
+	s=$(serial $n.pem)
+	status $n.pem $O/$s.der | grep -q "^$n.pem: good" &&
+	    status $n.pem $O/$s.der | grep -q "Response verify OK" &&
+	    pass "openssl: $n good, verified" ||
+	    { fail "openssl on $n"; status $n.pem $O/$s.der | head -5; }
+done
+openssl ocsp -respin $O/$sa.der -resp_text -noverify 2>/dev/null |
+    grep -q "Responder Id: .*[0-9A-F]\{40\}" &&
+    pass "responder named by key hash" || fail "responder id"
+
+# --- revocation: only that one again -----------------------------------------
+touch -d '2001-01-01' $O/*.der
+check "pki-revoke b" pki-revoke $sb --reason keyCompromise
+pki-ocsp refresh --format json >r2.json
+[ "$(jq .signed r2.json)" = 1 ] && pass "only the revoked one re-signed" ||
+    fail "refresh 2: $(cat r2.json)"
+[ "$(find $O -name '*.der' -newer r1.json | wc -l)" = 1 ] &&
+    [ -n "$(find $O -name "$sb.der" -newer r1.json)" ] &&
+    pass "only $sb.der rewritten" || fail "files rewritten: $(ls -l $O)"
+status b.pem $O/$sb.der >st.txt
+grep -q "^b.pem: revoked" st.txt && grep -q "Reason: keyCompromise" st.txt &&
+    grep -q "Response verify OK" st.txt &&
+    pass "openssl: b revoked, keyCompromise" ||
+    { fail "openssl on b"; cat st.txt; }
+pki-ocsp refresh --format json >r3.json
+[ "$(jq .signed r3.json)" = 0 ] && pass "nothing due: 0 signed" ||
+    fail "refresh 3: $(cat r3.json)"
+[ -z "$(find $O -name '*.new')" ] && pass "no temporary files left" ||
+    fail "temporary files left"
+
+# --- respond -------------------------------------------------------------------
+openssl ocsp -issuer dev/ca.pem -cert a.pem -reqout req.der -no_nonce \
+    2>/dev/null
+pki-ocsp respond <req.der >resp.der 2>resp.err
+cmp -s resp.der $O/$sa.der && pass "respond: the pre-signed bytes" ||
+    fail "respond: $(cat resp.err)"
+b64=$(base64 -w0 req.der | sed 's/+/%2B/g; s,/,%2F,g; s/=/%3D/g')
+pki-ocsp respond --get "/$b64" >get.der 2>/dev/null
+cmp -s get.der $O/$sa.der && pass "respond --get" || fail "respond --get"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout x.key -subj "/CN=x" -x509 -days 1 -out x.pem 2>/dev/null
+openssl ocsp -issuer dev/ca.pem -serial 0x0123456789 -reqout unk.der \
+    -no_nonce 2>/dev/null
+pki-ocsp respond --request unk.der >unk.resp 2>unk.err
+openssl ocsp -respin unk.resp -issuer dev/ca.pem -serial 0x0123456789 \
+    -CAfile root/root.pem -verify_other dev/ca-chain.pem >unk.txt 2>&1
+grep -q "0x0123456789: unknown" unk.txt && grep -q "Response verify OK" \
+    unk.txt && pass "unknown serial: unknown, signed" ||
+    { fail "unknown serial"; cat unk.txt unk.err; }
+printf 'garbage' | pki-ocsp respond >bad.resp 2>/dev/null &&
+    pass "garbage: exit 0 with a response" || fail "garbage: exit status"
+openssl ocsp -respin bad.resp -resp_text -noverify 2>&1 |
+    grep -q "malformedrequest" && pass "garbage: malformedRequest" ||
+    fail "garbage: $(openssl ocsp -respin bad.resp -resp_text 2>&1 | head -3)"
+openssl ocsp -issuer x.pem -cert x.pem -reqout other.der -no_nonce 2>/dev/null
+pki-ocsp respond --request other.der >other.resp 2>/dev/null
+openssl ocsp -respin other.resp -resp_text -noverify 2>&1 |
+    grep -q "unauthorized" && pass "another issuer: unauthorized" ||
+    fail "another issuer"
+
+# --- rotation --------------------------------------------------------------------
+old=$(serial dev/ocsp-signer.pem)
+check "rotate-signer" pki-ocsp rotate-signer
+[ "$(serial dev/ocsp-signer.pem)" != "$old" ] && pass "a new signer" ||
+    fail "the signer did not change"
+pki-ocsp refresh --all --format json >r4.json
+[ "$(jq .signed r4.json)" = 5 ] && pass "refresh --all re-signs all 5" ||
+    fail "refresh --all: $(cat r4.json)"
+status c.pem $O/$sc.der | grep -q "^c.pem: good" && pass "good after rotation" ||
+    fail "c after rotation"
+expect_exit 64 "unknown command" pki-ocsp frobnicate
+expect_exit 64 "--all outside refresh" pki-ocsp respond --all
+
+done_testing
