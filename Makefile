@@ -50,7 +50,7 @@ endif
 CEREMONY_PROGS = pki-root-keygen pki-shares pki-root-restore pki-audit \
 		 pki-root-crl pki-root-sign pki-lint
 ONLINE_PROGS = pki-ca-init pki-ca-install pki-issue pki-renew \
-		 pki-revoke pki-crl pki-ocsp
+		 pki-revoke pki-crl pki-ocsp pki-report
 PROGS	= $(CEREMONY_PROGS) $(ONLINE_PROGS)
 BINS	= $(addprefix $(BINDIR)/,$(PROGS))
 

@@ -104,14 +104,15 @@ ui_read_block(const char *prompt, char **text, size_t *len)
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (write(fd, prompt, strlen(prompt)) < 0) {
-		ret = err_set(ERR_IO, "cannot write to the terminal");
-		goto out;
-	}
+	/* Echo off before the prompt: a scanner may start at once. */
 	if (tcgetattr(fd, &saved) == 0) {
 		quiet = saved;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		ret = err_set(ERR_IO, "cannot write to the terminal");
+		goto out;
 	}
 	if ((ret = read_lines(fd, buf, len)) != 0)
 		goto out;

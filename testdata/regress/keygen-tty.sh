@@ -15,7 +15,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	done_testing
 	exit
 fi
-drive="python3 $here/tty_ceremony.py"
+drive() { python3 "$here/tty_ceremony.py" "$@"; }
 
 softhsm_setup
 printf '123456\n' >"$T/pin"
@@ -58,7 +58,7 @@ token_keys() {
 # in vN.drv, the whole screen in vN.screen.
 run() {
 	n=$1; shift
-	(cd "v$n" && $drive --log "$T/v$n.screen" "$@" -- pki-root-keygen \
+	(cd "v$n" && drive --log "$T/v$n.screen" "$@" -- pki-root-keygen \
 	    --rehearsal --pin-file "$T/pin" ceremony.yaml) >"v$n.drv" 2>&1
 }
 
@@ -130,8 +130,9 @@ snapshot "$T/v3"
 run 3 --typo 2 --expect-exit 1 \
     --expect-msg "custodian Dave could not read the share back"
 driven 3 "custodian 2 with a typo three times (exit 1)"
-[ "$(grep -c "^ok: custodian 2: told 'pki-root-keygen: typed share line 3: typo" \
-    v3.drv)" = 3 ] && pass "each of the three tries names line 3" ||
+told="^ok: custodian 2: told 'pki-root-keygen: typed share line 3: typo"
+[ "$(grep -c "$told" v3.drv)" = 3 ] &&
+    pass "each of the three tries names line 3" ||
     { fail "the typo was not named three times"; sed 's/^/      /' v3.drv |
     tail -15; }
 said 3 "custodian 1: echo on again" "custodian 1 read back before the typos"
@@ -149,7 +150,8 @@ said 4 "custodian 1: told .*not this custodian's share" \
     "another ceremony's share 1 is 'not this custodian's share'"
 [ -n "$scan" ] && said 4 "custodian 3: the QR code on the screen scans" \
     "the QR code drawn on the terminal scans (zbarimg)"
-said 4 "custodian 3: echo on again" "custodian 3 read back by scanning"
+said 4 "custodian 3: echo on again" \
+    "custodian 3 read back${scan:+ by scanning the QR code}"
 check "ceremony 4's transcript verifies" pki-audit verify v4/out/transcript.log
 
 # --- 5: keys typed too early ---------------------------------------------

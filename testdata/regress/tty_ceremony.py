@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """tty_ceremony.py: drive pki-root-keygen's interactive ceremony on a pty.
 
-Used by keygen-tty.sh.  The program runs on a fresh pseudo-terminal that
-is its standard input, output, error and controlling terminal, so every
-question it asks on /dev/tty reaches this driver.  The driver behaves as
-the people in the room would: it reads the plan and answers it, and for
-each custodian waits for "press Enter", reads the share off the screen
-(the numbered text lines, or the QR code drawn in half blocks), types it
-back with the terminal's echo off, and presses Enter to clear the screen.
+Used by keygen-tty.sh.  The program runs on a fresh pseudo-terminal
+(os.openpty) that is its standard input, output, error and controlling
+terminal, so every question it asks on /dev/tty reaches this driver.
+The driver behaves as the people in the room would: it reads the plan
+and answers it, and for each custodian waits for "press Enter", reads
+the share off the screen (the numbered text lines, or the QR code drawn
+in half blocks), types it back with the terminal's echo off, and
+presses Enter to clear the screen.  It types only once the program
+waits for keys (/proc), as a person would, never in the microseconds
+between a prompt and the read.
 
 It checks what a witness would see: the plan names the custodians, the
 screen is cleared before a share is shown and after it was read back,
@@ -31,7 +34,6 @@ usage: tty_ceremony.py [--answer WORD] [--typo N] [--foreign N:FILE]
            -- PROGRAM ARG...
 """
 import os
-import pty
 import re
 import select
 import signal
@@ -68,20 +70,38 @@ def plain(data):
 class Terminal:
     """The program on a pseudo-terminal, and everything it wrote."""
 
-    def __init__(self, argv, timeout, wait):
+    def __init__(self, argv, timeout, wait, early=""):
+        """Start argv on a new terminal; early is typed before it starts
+        (keys already waiting, with no race against the program)."""
         self.deadline = time.monotonic() + timeout
         self.wait = wait
         self.out = b""
         self.pos = 0            # output before this has been looked at
         self.eof = False
         self.status = None
-        pid, fd = pty.fork()
+        master, slave = os.openpty()
+        if early:
+            os.write(master, early.encode())
+        pid = os.fork()
         if pid == 0:
             try:
+                os.close(master)
+                os.setsid()
+                # Opening it as a session leader makes it the
+                # controlling terminal: /dev/tty.
+                os.close(os.open(os.ttyname(slave), os.O_RDWR))
+                for fd in (0, 1, 2):
+                    os.dup2(slave, fd)
+                if slave > 2:
+                    os.close(slave)
                 os.execvp(argv[0], argv)
+            except OSError as e:
+                os.write(2, ("cannot run %s: %s\n" % (argv[0],
+                                                     e)).encode())
             finally:
                 os._exit(127)
-        self.pid, self.fd = pid, fd
+        os.close(slave)
+        self.pid, self.fd = pid, master
 
     def left(self):
         return self.deadline - time.monotonic()
@@ -126,7 +146,8 @@ class Terminal:
                 self.pos = m.end()
                 return m
             if self.eof:
-                raise Failed("the program ended before %s" % what)
+                raise Failed("the program ended (%s) before %s" %
+                             (self.reap(), what))
             if time.monotonic() >= end:
                 raise Failed("timed out waiting for %s" % what)
             self.pump(min(end - time.monotonic(), 0.5))
@@ -175,6 +196,17 @@ class Terminal:
                 raise Failed("the program does not wait for keys %s" %
                              what)
             self.pump(0.01)
+
+    def reap(self):
+        """How the program ended, once it has closed the terminal."""
+        end = min(self.deadline, time.monotonic() + 2)
+        while time.monotonic() < end:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = os.waitstatus_to_exitcode(status)
+                return "exit status %d" % self.status
+            time.sleep(0.02)
+        return "still running"
 
     def finish(self):
         """Read to the end and reap the program; its exit status."""
@@ -226,8 +258,6 @@ class Driver:
         self.bad += 1
 
     def plan(self):
-        if self.o["typeahead"]:
-            self.t.send("yes\r")        # before the plan is on the screen
         m = self.t.expect(PLAN_PROMPT, "the plan's question")
         text = plain(self.t.out[:m.start()])
         self.custodians = re.findall(r"custodian +\d+: +(.+)", text)
@@ -496,7 +526,9 @@ def parse(argv):
 
 def main():
     opts, argv = parse(sys.argv[1:])
-    term = Terminal(argv, opts["timeout"], opts["wait"])
+    # With --typeahead, "yes" is typed before the plan is on the screen.
+    term = Terminal(argv, opts["timeout"], opts["wait"],
+                    "yes\r" if opts["typeahead"] else "")
     driver = Driver(opts, term)
     rc = 0
     try:
