@@ -76,7 +76,8 @@ static const char *const url_keys[] = {
 };
 static const char *const profiles_keys[] = { "directory", "allowed", NULL };
 static const char *const issuance_keys[] = { "backdate", NULL };
-static const char *const crl_keys[] = { "validity", "shards", "delta", NULL };
+static const char *const crl_keys[] = { "validity", "shards", "delta",
+    "keep_expired", NULL };
 static const char *const ocsp_keys[] = { "validity", "refresh", NULL };
 static const char *const publish_keys[] = { "crl", "ocsp", NULL };
 static const char *const audit_keys[] = { "public_key", NULL };
@@ -584,7 +585,11 @@ load_crl(struct load *l, const struct ynode *root)
 	    (ret = yamlcfg_uint(m, l->path, "shards", 0, 1, CACFG_MAX_SHARDS,
 	    1, &c->crl_shards)) != 0)
 		return ret;
-	return yamlcfg_bool(m, l->path, "delta", 0, 0, &c->crl_delta);
+	if ((ret = yamlcfg_bool(m, l->path, "delta", 0, 0,
+	    &c->crl_delta)) != 0)
+		return ret;
+	return yamlcfg_bool(m, l->path, "keep_expired", 0, 0,
+	    &c->crl_keep_expired);
 }
 
 static int
@@ -1134,6 +1139,8 @@ write_issuing(FILE *f, const struct ca_config *c)
 	put_duration(f, "validity", c->crl_validity);
 	fprintf(f, "  shards: %u\n  delta: %s\n", c->crl_shards,
 	    c->crl_delta ? "true" : "false");
+	if (c->crl_keep_expired)	/* written only when not the default */
+		fputs("  keep_expired: true\n", f);
 	fputs("ocsp:\n", f);
 	put_duration(f, "validity", c->ocsp_validity);
 	put_duration(f, "refresh", c->ocsp_refresh);

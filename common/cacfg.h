@@ -88,6 +88,7 @@ struct ca_config {
 	long long	  crl_validity;	/* nextUpdate - thisUpdate */
 	unsigned	  crl_shards;	/* 1..CACFG_MAX_SHARDS */
 	int		  crl_delta;	/* publish delta CRLs too */
+	int		  crl_keep_expired; /* expired entries stay */
 	long long	  ocsp_validity; /* nextUpdate - thisUpdate */
 	long long	  ocsp_refresh;	/* re-sign once this old */
 	char		 *crl_dir;	/* publish directories */

@@ -17,6 +17,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -149,29 +150,33 @@ add_number(X509_CRL *crl, unsigned long long number)
 	return ret;
 }
 
-/* distributionPoint fullName = one URI. */
+/* A DistributionPointName whose fullName is one URI. */
 static int
-idp_uri(ISSUING_DIST_POINT *idp, const char *uri)
+dpn_uri(const char *uri, DIST_POINT_NAME **out)
 {
+	DIST_POINT_NAME *dpn = NULL;
 	GENERAL_NAME *gn = NULL;
 	ASN1_IA5STRING *ia5 = NULL;
 
-	if ((idp->distpoint = DIST_POINT_NAME_new()) == NULL ||
-	    (idp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
+	*out = NULL;
+	if ((dpn = DIST_POINT_NAME_new()) == NULL ||
+	    (dpn->name.fullname = GENERAL_NAMES_new()) == NULL ||
 	    (gn = GENERAL_NAME_new()) == NULL ||
 	    (ia5 = ASN1_IA5STRING_new()) == NULL ||
-	    ASN1_STRING_set(ia5, uri, -1) != 1) {
-		GENERAL_NAME_free(gn);
-		ASN1_IA5STRING_free(ia5);
-		return err_set(ERR_INTERNAL, "out of memory");
-	}
-	idp->distpoint->type = 0;
+	    ASN1_STRING_set(ia5, uri, -1) != 1)
+		goto fail;
+	dpn->type = 0;
 	GENERAL_NAME_set0_value(gn, GEN_URI, ia5);
-	if (sk_GENERAL_NAME_push(idp->distpoint->name.fullname, gn) == 0) {
-		GENERAL_NAME_free(gn);
-		return err_set(ERR_INTERNAL, "out of memory");
-	}
+	ia5 = NULL;
+	if (sk_GENERAL_NAME_push(dpn->name.fullname, gn) == 0)
+		goto fail;
+	*out = dpn;
 	return 0;
+fail:
+	GENERAL_NAME_free(gn);
+	ASN1_IA5STRING_free(ia5);
+	DIST_POINT_NAME_free(dpn);
+	return err_set(ERR_INTERNAL, "out of memory");
 }
 
 static int
@@ -188,7 +193,7 @@ add_idp(X509_CRL *crl, const struct crl_params *p)
 	idp->onlyCA = p->only_ca_certs ? 0xff : 0;
 	idp->onlyuser = p->only_user_certs ? 0xff : 0;
 	if (p->idp_uri != NULL)
-		ret = idp_uri(idp, p->idp_uri);
+		ret = dpn_uri(p->idp_uri, &idp->distpoint);
 	if (ret == 0 && X509_CRL_add1_ext_i2d(crl,
 	    NID_issuing_distribution_point, idp, 1, X509V3_ADD_DEFAULT) != 1)
 		ret = err_set(ERR_INTERNAL, "cannot add the CRL's "
@@ -335,6 +340,137 @@ crl_build(const struct crl_params *p, const struct crl_entry *entries,
 	crl = NULL;
 out:
 	X509_CRL_free(crl);
+	return ret;
+}
+
+static int
+has_ext(X509_CRL *crl, int nid, const char *what)
+{
+	if (X509_CRL_get_ext_by_NID(crl, nid, -1) >= 0)
+		return err_set(ERR_DATA, "the CRL has a %s already", what);
+	return 0;
+}
+
+int
+crl_add_delta_indicator(X509_CRL *crl, unsigned long long base)
+{
+	ASN1_INTEGER *num = NULL;
+	unsigned long long own;
+	int ret;
+
+	if ((ret = has_ext(crl, NID_delta_crl, "deltaCRLIndicator")) != 0 ||
+	    (ret = crl_number(crl, &own)) != 0)
+		return ret;
+	if (base == 0 || base >= own)
+		return err_set(ERR_USAGE, "a delta CRL's base number (%llu) "
+		    "must be at least 1 and below its own (%llu)", base, own);
+	if ((num = ASN1_INTEGER_new()) == NULL ||
+	    ASN1_INTEGER_set_uint64(num, base) != 1 ||
+	    X509_CRL_add1_ext_i2d(crl, NID_delta_crl, num, 1,
+	    X509V3_ADD_DEFAULT) != 1)
+		ret = err_set(ERR_INTERNAL, "cannot add the "
+		    "deltaCRLIndicator");
+	ASN1_INTEGER_free(num);
+	return ret;
+}
+
+int
+crl_add_freshest(X509_CRL *crl, const char *uri)
+{
+	CRL_DIST_POINTS *dps = NULL;
+	DIST_POINT *dp = NULL;
+	int ret;
+
+	if (uri == NULL || *uri == '\0')
+		return err_set(ERR_USAGE, "no delta CRL URL");
+	if ((ret = has_ext(crl, NID_freshest_crl, "freshestCRL")) != 0)
+		return ret;
+	if ((dps = CRL_DIST_POINTS_new()) == NULL ||
+	    (dp = DIST_POINT_new()) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((ret = dpn_uri(uri, &dp->distpoint)) != 0)
+		goto out;
+	if (sk_DIST_POINT_push(dps, dp) == 0) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	dp = NULL;
+	if (X509_CRL_add1_ext_i2d(crl, NID_freshest_crl, dps, 0,
+	    X509V3_ADD_DEFAULT) != 1)
+		ret = err_set(ERR_INTERNAL, "cannot add the freshestCRL");
+out:
+	DIST_POINT_free(dp);
+	CRL_DIST_POINTS_free(dps);
+	return ret;
+}
+
+/* RFC 5280 5.2.7 id-ce-expiredCertsOnCRL; OpenSSL 3.0 has no NID. */
+#define OID_EXPIRED_CERTS_ON_CRL	"2.5.29.60"
+
+int
+crl_add_expired_certs_on_crl(X509_CRL *crl, time_t when)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(OID_EXPIRED_CERTS_ON_CRL, 1);
+	ASN1_GENERALIZEDTIME *gt = NULL;
+	ASN1_OCTET_STRING *oct = NULL;
+	X509_EXTENSION *ext = NULL;
+	unsigned char *der = NULL;
+	int n, ret = ERR_INTERNAL;
+
+	if (obj == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if (X509_CRL_get_ext_by_OBJ(crl, obj, -1) >= 0) {
+		ret = err_set(ERR_DATA, "the CRL has an expiredCertsOnCRL "
+		    "already");
+		goto out;
+	}
+	if ((gt = ASN1_GENERALIZEDTIME_set(NULL, when)) == NULL) {
+		ret = err_set(ERR_USAGE, "expiredCertsOnCRL time out of "
+		    "range");
+		goto out;
+	}
+	if ((n = i2d_ASN1_GENERALIZEDTIME(gt, &der)) <= 0 ||
+	    (oct = ASN1_OCTET_STRING_new()) == NULL ||
+	    ASN1_OCTET_STRING_set(oct, der, n) != 1 ||
+	    (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, oct)) == NULL ||
+	    X509_CRL_add_ext(crl, ext, -1) != 1)
+		goto out;
+	ret = 0;
+out:
+	if (ret == ERR_INTERNAL)
+		err_set(ret, "cannot add the expiredCertsOnCRL");
+	X509_EXTENSION_free(ext);
+	ASN1_OCTET_STRING_free(oct);
+	OPENSSL_free(der);
+	ASN1_GENERALIZEDTIME_free(gt);
+	ASN1_OBJECT_free(obj);
+	return ret;
+}
+
+int
+crl_delta_base(X509_CRL *crl, unsigned long long *base)
+{
+	ASN1_INTEGER *num;
+	uint64_t v;
+	int crit, ret = 0;
+
+	num = X509_CRL_get_ext_d2i(crl, NID_delta_crl, &crit, NULL);
+	if (num == NULL) {
+		if (crit == -1)
+			return ERR_NO;
+		ERR_clear_error();
+		return err_set(ERR_DATA, "the CRL's deltaCRLIndicator is "
+		    "malformed or given twice");
+	}
+	if (ASN1_INTEGER_get_uint64(&v, num) != 1) {
+		ERR_clear_error();
+		ret = err_set(ERR_DATA, "the CRL's deltaCRLIndicator is "
+		    "negative or too large");
+	} else
+		*base = v;
+	ASN1_INTEGER_free(num);
 	return ret;
 }
 

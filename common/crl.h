@@ -65,6 +65,30 @@ int	crl_build(const struct crl_params *p, const struct crl_entry *entries,
 	    size_t n, X509_CRL **out);
 
 /*
+ * Extensions for delta CRLs and kept expired entries, added to a CRL
+ * from crl_build() before it is signed (each may be added once).
+ *
+ * crl_add_delta_indicator(): the CRL becomes a delta CRL (RFC 5280
+ * 5.2.4): a critical deltaCRLIndicator naming base, the cRLNumber of
+ * the complete CRL it updates; base must be below the CRL's own number.
+ * crl_add_freshest(): a non-critical freshestCRL (RFC 5280 5.2.6) whose
+ * one distribution point is uri, the delta CRL's URL, for a complete CRL.
+ * crl_add_expired_certs_on_crl(): the non-critical expiredCertsOnCRL
+ * (RFC 5280 5.2.7, OID 2.5.29.60, a GeneralizedTime, encoded by OID as
+ * OpenSSL 3.0 does not know it): the CRL keeps the entries of
+ * certificates that expired at or after when.
+ * Each returns 0, ERR_USAGE (bad argument), ERR_DATA (the extension is
+ * there already) or ERR_INTERNAL.
+ */
+int	crl_add_delta_indicator(X509_CRL *crl, unsigned long long base);
+int	crl_add_freshest(X509_CRL *crl, const char *uri);
+int	crl_add_expired_certs_on_crl(X509_CRL *crl, time_t when);
+
+/* The deltaCRLIndicator's base number into *base.  Returns 0, ERR_NO (a
+ * complete CRL: no indicator) or ERR_DATA (malformed). */
+int	crl_delta_base(X509_CRL *crl, unsigned long long *base);
+
+/*
  * Sign crl with key (a software or token key of the given type), with
  * the digest keytype_digest(type).  Returns 0 or ERR_UNAVAILABLE (for a
  * token key, the token is the likely cause).

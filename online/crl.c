@@ -1,5 +1,5 @@
 /*
- * pki-crl: publish the online CA's full CRLs (run from cron).
+ * pki-crl: publish the online CA's CRLs (run from cron).
  *
  * For each CRL shard (one CRL when ca.yaml says crl.shards: 1) the
  * revoked certificates that have not expired are streamed from the
@@ -18,7 +18,17 @@
  * atomically (temp, fsync, rename); the one they replace is kept as
  * <file>.prev, hard-linked before the new one goes in so that the
  * published name never goes missing.  The run is recorded in the audit
- * log and sealed with the audit key.  Delta CRLs are not made here.
+ * log and sealed with the audit key.
+ *
+ * With crl.delta every run publishes, per shard, a base CRL (with a
+ * freshestCRL pointer) and a delta CRL numbered right after it, naming
+ * the base published by the previous run and listing every entry that
+ * base lacks or lists otherwise: a diff against the published file, not
+ * a filter on revocation dates, which pki-revoke --time may set in the
+ * past.  The base's number and time go into the meta table in the
+ * transaction that records the numbers.  With crl.keep_expired expired
+ * entries stay and the CRLs carry expiredCertsOnCRL.
+ *
  * Nothing this program handles is secret except the PIN, which
  * cacfg_open_key() reads and wipes.
  */
@@ -30,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "cacfg.h"
@@ -61,11 +73,14 @@ struct revoked {
 	int	 reason;
 };
 
-/* What one shard's run published. */
+/* What one shard's run published (delta_number 0: no delta CRL). */
 struct shard_result {
 	unsigned long long number;
 	size_t	 entries;
 	char	*path;
+	unsigned long long delta_number, delta_base;
+	size_t	 delta_entries;
+	char	*delta_path;
 };
 
 struct crlrun {
@@ -80,6 +95,11 @@ struct crlrun {
 	size_t nrev, caprev;
 	struct crl_entry *entries;
 	X509_CRL *crl;
+	/* its delta: the entries not on the previous base, as published */
+	struct crl_entry *dentries;
+	size_t ndelta;
+	unsigned long long prev_base;	/* 0: none usable */
+	X509_CRL *delta;
 	/* per shard */
 	struct shard_result *results;
 	size_t nresults;
@@ -174,9 +194,6 @@ load(struct crlrun *c, const char *dir)
 		return err_set(ERR_CONFIG, "%s: the CA certificate is not "
 		    "valid now (expired, or check the clock)",
 		    c->cfg->cert_path);
-	if (c->cfg->crl_delta && !c->opts->json)
-		fprintf(stderr, "%s: note: delta CRLs are not made yet; "
-		    "publishing full CRLs only\n", PROG);
 	if ((ret = db_open(c->cfg->db_path, 0, &c->db)) != 0)
 		return ret;
 	/* The PIN is checked before any CRL number is taken. */
@@ -218,7 +235,9 @@ collect(struct crlrun *c, unsigned shard)
 	memset(&f, 0, sizeof(f));
 	f.revoked_only = 1;
 	f.lean = 1;
-	f.not_expired_at = (long long)c->this_update;
+	/* crl.keep_expired: expired entries stay (no time filter). */
+	f.not_expired_at = c->cfg->crl_keep_expired ? 0 :
+	    (long long)c->this_update;
 	if (c->cfg->crl_shards > 1) {
 		f.by_shard = 1;
 		f.shard = (int)shard;
@@ -259,10 +278,51 @@ lint(X509_CRL *crl, X509 *issuer, const char *when)
 	return ret;
 }
 
-/* Build number's CRL, lint it under a throwaway key, sign it with the
- * CA key, check the signature and lint it again. */
+/* The CA certificate's notBefore: the expiredCertsOnCRL date. */
 static int
-build_and_sign(struct crlrun *c, unsigned shard, unsigned long long number)
+ca_not_before(const struct crlrun *c, time_t *t)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(c->cert), &tm) != 1)
+		return err_set(ERR_DATA, "%s: cannot read the notBefore",
+		    c->cfg->cert_path);
+	*t = timegm(&tm);
+	return 0;
+}
+
+/* Beyond crl_build(): expiredCertsOnCRL when expired entries are kept;
+ * on a delta its deltaCRLIndicator, on a base (when deltas are made)
+ * the freshestCRL naming the delta's URL. */
+static int
+add_extensions(struct crlrun *c, X509_CRL *crl, unsigned shard,
+    int delta, unsigned long long base)
+{
+	char *url = NULL;
+	time_t nb = 0;
+	int ret;
+
+	if (c->cfg->crl_keep_expired &&
+	    ((ret = ca_not_before(c, &nb)) != 0 ||
+	    (ret = crl_add_expired_certs_on_crl(crl, nb)) != 0))
+		return ret;
+	if (delta)
+		return crl_add_delta_indicator(crl, base);
+	if (!c->cfg->crl_delta)
+		return 0;
+	if ((ret = cacfg_crl_url(c->cfg, shard, 1, &url)) == 0)
+		ret = crl_add_freshest(crl, url);
+	free(url);
+	return ret;
+}
+
+/* Build number's CRL (the shard's base, or its delta), lint it under a
+ * throwaway key, sign it with the CA key, check the signature and lint
+ * it again.  A delta without a usable previous base names the base
+ * built in this run (number - 1) and is empty. */
+static int
+build_and_sign(struct crlrun *c, unsigned shard, unsigned long long number,
+    int delta, X509_CRL **out)
 {
 	struct crl_params p;
 	enum key_type type = cacfg_key_type(c->key);
@@ -270,8 +330,10 @@ build_and_sign(struct crlrun *c, unsigned shard, unsigned long long number)
 	char *url = NULL;
 	int ret;
 
-	X509_CRL_free(c->crl);
-	c->crl = NULL;
+	X509_CRL_free(*out);
+	*out = NULL;
+	/* A delta's IDP is its base's (RFC 5280 5.2.4 c: the same scope;
+	 * OpenSSL applies a delta only then): never the delta's URL. */
 	if ((ret = cacfg_crl_url(c->cfg, shard, 0, &url)) != 0)
 		return ret;
 	memset(&p, 0, sizeof(p));
@@ -281,50 +343,92 @@ build_and_sign(struct crlrun *c, unsigned shard, unsigned long long number)
 	p.next_update = c->next_update;
 	p.only_user_certs = 1;
 	p.idp_uri = url;
-	if ((ret = crl_build(&p, c->entries, c->nrev, &c->crl)) != 0 ||
+	if ((ret = crl_build(&p, delta ? c->dentries : c->entries,
+	    delta ? c->ndelta : c->nrev, out)) != 0 ||
+	    (ret = add_extensions(c, *out, shard, delta, c->prev_base != 0 ?
+	    c->prev_base : number - 1)) != 0 ||
 	    (ret = keytype_generate(type, &throwaway)) != 0 ||
-	    (ret = crl_sign(c->crl, throwaway, type)) != 0 ||
-	    (ret = lint(c->crl, NULL, "before signing")) != 0 ||
-	    (ret = crl_sign(c->crl, cacfg_key_pkey(c->key), type)) != 0)
+	    (ret = crl_sign(*out, throwaway, type)) != 0 ||
+	    (ret = lint(*out, NULL, "before signing")) != 0 ||
+	    (ret = crl_sign(*out, cacfg_key_pkey(c->key), type)) != 0)
 		goto out;
-	if (crl_verify(c->crl, c->cert) != 0)
+	if (crl_verify(*out, c->cert) != 0)
 		ret = err_set(ERR_NO, "the signed CRL does not verify under "
 		    "%s; nothing was published", c->cfg->cert_path);
 	else
-		ret = lint(c->crl, c->cert, "after signing");
+		ret = lint(*out, c->cert, "after signing");
 out:
 	EVP_PKEY_free(throwaway);
 	free(url);
 	return ret;
 }
 
+/* The meta key holding "<number> <unix time>" of shard's last base. */
+static void
+base_key(unsigned shard, char key[32])
+{
+	snprintf(key, 32, "crl_base_%u", shard);
+}
+
 /*
- * Take the next CRL number: build and sign with the number read now,
- * then, under the write lock, record it if it is still the next one
- * (else another pki-crl ran meanwhile: build again with the new one).
+ * Under the write lock: if want is still the next number, record it,
+ * then the delta's (the next one of the same sequence) when deltas are
+ * made, and the base's number and time in the meta table.  Returns 1
+ * when another pki-crl took want (nothing recorded), 0 or an error.
+ */
+static int
+record(struct crlrun *c, unsigned shard, unsigned long long want)
+{
+	unsigned long long now;
+	char key[32], val[64];
+	int ret;
+
+	if ((ret = db_next_crl_number(c->db, (int)shard, &now)) != 0)
+		return ret;
+	if (now != want)
+		return 1;
+	if ((ret = db_record_crl(c->db, (int)shard, want,
+	    (long long)c->this_update)) != 0)
+		return ret;
+	if (c->cfg->crl_delta) {
+		if ((ret = db_next_crl_number(c->db, (int)shard, &now)) != 0)
+			return ret;
+		if (now != want + 1)
+			return err_set(ERR_INTERNAL, "%s: the delta CRL number "
+			    "is not the base's plus one", c->cfg->db_path);
+		if ((ret = db_record_crl(c->db, (int)shard, now,
+		    (long long)c->this_update)) != 0)
+			return ret;
+	}
+	base_key(shard, key);
+	snprintf(val, sizeof(val), "%llu %lld", want,
+	    (long long)c->this_update);
+	return db_meta_set(c->db, key, val);
+}
+
+/*
+ * Take the next CRL number (and the one after it for the delta): build
+ * and sign with the numbers read now, then, under the write lock,
+ * record them if they are still the next ones (else another pki-crl ran
+ * meanwhile: build again with the new ones).
  */
 static int
 number_and_sign(struct crlrun *c, unsigned shard, unsigned long long *n)
 {
-	unsigned long long want, now;
+	unsigned long long want;
 	int ret, tries;
 
 	for (tries = 0; tries < RACE_TRIES; tries++) {
 		if ((ret = db_next_crl_number(c->db, (int)shard, &want)) != 0 ||
-		    (ret = build_and_sign(c, shard, want)) != 0 ||
+		    (ret = build_and_sign(c, shard, want, 0, &c->crl)) != 0 ||
+		    (c->cfg->crl_delta && (ret = build_and_sign(c, shard,
+		    want + 1, 1, &c->delta)) != 0) ||
 		    (ret = db_begin(c->db)) != 0)
 			return ret;
-		if ((ret = db_next_crl_number(c->db, (int)shard, &now)) != 0) {
+		if ((ret = record(c, shard, want)) != 0) {
 			db_rollback(c->db);
-			return ret;
-		}
-		if (now != want) {
-			db_rollback(c->db);
-			continue;
-		}
-		if ((ret = db_record_crl(c->db, (int)shard, want,
-		    (long long)c->this_update)) != 0) {
-			db_rollback(c->db);
+			if (ret == 1)
+				continue;
 			return ret;
 		}
 		if ((ret = db_commit(c->db)) != 0)
@@ -336,20 +440,132 @@ number_and_sign(struct crlrun *c, unsigned shard, unsigned long long *n)
 	    "next CRL number of shard %u; try again", c->cfg->db_path, shard);
 }
 
+/* ---- phase 2b: the delta's entries ---- */
+
+/*
+ * The base published at path, if the meta table records a base for
+ * shard: it must be a complete CRL of this CA numbered at most as
+ * recorded, else it is refused (a foreign or edited file).  *out NULL:
+ * no base yet (the first run with deltas).
+ */
+static int
+load_prev_base(struct crlrun *c, unsigned shard, const char *path,
+    X509_CRL **out)
+{
+	X509_CRL *crl = NULL;
+	unsigned long long n = 0, recorded, b;
+	char key[32], *val = NULL, *end;
+	int ret;
+
+	*out = NULL;
+	base_key(shard, key);
+	if ((ret = db_meta_get(c->db, key, &val)) == ERR_NOINPUT)
+		return 0;
+	if (ret != 0)
+		return ret;
+	recorded = strtoull(val, &end, 10);
+	ret = end == val || *end != ' ';
+	free(val);
+	if (ret)
+		return err_set(ERR_DATA, "%s: the meta value %s is malformed",
+		    c->cfg->db_path, key);
+	if (!fileio_exists(path))
+		return 0;
+	if ((ret = crl_load(path, &crl)) != 0)
+		return ret;
+	if (crl_verify(crl, c->cert) != 0 || crl_number(crl, &n) != 0 ||
+	    n > recorded || crl_delta_base(crl, &b) != ERR_NO) {
+		X509_CRL_free(crl);
+		return err_set(ERR_DATA, "%s is not a complete CRL of this CA "
+		    "numbered at most %llu, the last base recorded in the "
+		    "inventory; move it away", path, recorded);
+	}
+	*out = crl;
+	return 0;
+}
+
+/* Is e on base with the same revocation date and reason?  When in
+ * doubt (out of memory) it is not: the delta lists it again. */
+static int
+on_base(X509_CRL *base, const struct crl_entry *e)
+{
+	X509_REVOKED *rev = NULL;
+	ASN1_INTEGER *serial = NULL;
+	ASN1_ENUMERATED *r;
+	BIGNUM *bn = NULL;
+	int same = 0, reason = CRL_REASON_NONE, want = e->reason;
+
+	if (want == CRL_REASON_UNSPECIFIED)
+		want = CRL_REASON_NONE;	/* crl_build() omits it */
+	if (BN_hex2bn(&bn, e->serial_hex) == 0 ||
+	    (serial = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    X509_CRL_get0_by_serial(base, &rev, serial) != 1)
+		goto out;
+	r = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
+	if (r != NULL) {
+		reason = (int)ASN1_ENUMERATED_get(r);
+		ASN1_ENUMERATED_free(r);
+	}
+	same = reason == want && ASN1_TIME_cmp_time_t(
+	    X509_REVOKED_get0_revocationDate(rev), e->revoked_at) == 0;
+out:
+	ERR_clear_error();
+	ASN1_INTEGER_free(serial);
+	BN_free(bn);
+	return same;
+}
+
+/*
+ * The delta's entries: those of this run that the previous base (the
+ * CRL published at der_path) does not list as they are now (revoked
+ * since, whatever date pki-revoke --time gave, or changed to
+ * keyCompromise).  Certificates that left the CRL by expiring are not
+ * listed (RFC 5280 5.2.4 lets a delta omit them).
+ */
+static int
+compute_delta(struct crlrun *c, unsigned shard, const char *der_path)
+{
+	X509_CRL *base = NULL;
+	size_t i;
+	int ret;
+
+	c->ndelta = 0;
+	c->prev_base = 0;
+	if (!c->cfg->crl_delta)
+		return 0;
+	free(c->dentries);
+	if ((c->dentries = calloc(c->nrev + 1,
+	    sizeof(*c->dentries))) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if ((ret = load_prev_base(c, shard, der_path, &base)) != 0 ||
+	    base == NULL)
+		return ret;
+	if ((ret = crl_number(base, &c->prev_base)) == 0)
+		for (i = 0; i < c->nrev; i++)
+			if (!on_base(base, &c->entries[i]))
+				c->dentries[c->ndelta++] = c->entries[i];
+	X509_CRL_free(base);
+	return ret;
+}
+
 /* ---- phase 3: publish ---- */
 
-/* DIR/<name>.crl, or DIR/<name>-<shard>.crl when sharded; suffix
- * appended ("", ".der", ".prev", ...). */
+/* DIR/<name>.crl, or DIR/<name>-<shard>.crl when sharded, with
+ * "-delta" before ".crl" for a delta; suffix appended ("", ".der",
+ * ".prev", ...). */
 static char *
-out_path(const struct crlrun *c, unsigned shard, const char *suffix)
+out_path(const struct crlrun *c, unsigned shard, int delta,
+    const char *suffix)
 {
+	const char *d = delta ? "-delta" : "";
 	char name[128];
 
 	if (c->cfg->crl_shards > 1)
-		snprintf(name, sizeof(name), "%s-%u.crl%s", c->cfg->name,
-		    shard, suffix);
+		snprintf(name, sizeof(name), "%s-%u%s.crl%s", c->cfg->name,
+		    shard, d, suffix);
 	else
-		snprintf(name, sizeof(name), "%s.crl%s", c->cfg->name, suffix);
+		snprintf(name, sizeof(name), "%s%s.crl%s", c->cfg->name, d,
+		    suffix);
 	return fileio_join(c->cfg->crl_dir, name);
 }
 
@@ -407,14 +623,14 @@ publish_file(const char *path, const unsigned char *buf, size_t len)
 }
 
 static int
-publish(struct crlrun *c, const char *pem_path, const char *der_path)
+publish(X509_CRL *crl, const char *pem_path, const char *der_path)
 {
 	unsigned char *pem = NULL, *der = NULL;
 	size_t pemlen, derlen;
 	int ret;
 
-	if ((ret = crl_pem(c->crl, &pem, &pemlen)) == 0 &&
-	    (ret = crl_der(c->crl, &der, &derlen)) == 0 &&
+	if ((ret = crl_pem(crl, &pem, &pemlen)) == 0 &&
+	    (ret = crl_der(crl, &der, &derlen)) == 0 &&
 	    (ret = publish_file(der_path, der, derlen)) == 0)
 		ret = publish_file(pem_path, pem, pemlen);
 	free(pem);
@@ -422,38 +638,65 @@ publish(struct crlrun *c, const char *pem_path, const char *der_path)
 	return ret;
 }
 
+/* The four files of a shard: base PEM and DER, delta PEM and DER. */
+enum { P_PEM, P_DER, P_DPEM, P_DDER, NPATHS };
+
+/* Nothing published may be replaced by a CRL not above it: the base's
+ * files against n, the delta's against n + 1. */
+static int
+check_paths(struct crlrun *c, char *const *path, unsigned long long n)
+{
+	int ret;
+
+	if ((ret = check_above(path[P_PEM], n)) != 0 ||
+	    (ret = check_above(path[P_DER], n)) != 0 || !c->cfg->crl_delta)
+		return ret;
+	if ((ret = check_above(path[P_DPEM], n + 1)) != 0)
+		return ret;
+	return check_above(path[P_DDER], n + 1);
+}
+
 /* Check what is published before a number is taken (and again after),
- * then number, sign and write. */
+ * then number, sign and write: the base first, then its delta. */
 static int
 do_shard(struct crlrun *c, unsigned shard)
 {
 	struct shard_result *r = &c->results[c->nresults];
 	unsigned long long n;
-	char *pem_path = out_path(c, shard, ""), *der_path = out_path(c,
-	    shard, ".der");
-	int ret;
+	char *path[NPATHS];
+	int i, ret;
 
-	if (pem_path == NULL || der_path == NULL) {
+	for (i = 0; i < NPATHS; i++)
+		path[i] = out_path(c, shard, i >= P_DPEM, i % 2 ? ".der" : "");
+	if (path[0] == NULL || path[1] == NULL || path[2] == NULL ||
+	    path[3] == NULL) {
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
 	if ((ret = db_next_crl_number(c->db, (int)shard, &n)) != 0 ||
-	    (ret = check_above(pem_path, n)) != 0 ||
-	    (ret = check_above(der_path, n)) != 0 ||
+	    (ret = check_paths(c, path, n)) != 0 ||
 	    (ret = collect(c, shard)) != 0 ||
+	    (ret = compute_delta(c, shard, path[P_DER])) != 0 ||
 	    (ret = number_and_sign(c, shard, &n)) != 0 ||
-	    (ret = check_above(pem_path, n)) != 0 ||
-	    (ret = check_above(der_path, n)) != 0 ||
-	    (ret = publish(c, pem_path, der_path)) != 0)
+	    (ret = check_paths(c, path, n)) != 0 ||
+	    (ret = publish(c->crl, path[P_PEM], path[P_DER])) != 0)
 		goto out;
 	r->number = n;
 	r->entries = c->nrev;
-	r->path = pem_path;
-	pem_path = NULL;
+	r->path = path[P_PEM];
+	path[P_PEM] = NULL;
 	c->nresults++;
+	if (!c->cfg->crl_delta ||
+	    (ret = publish(c->delta, path[P_DPEM], path[P_DDER])) != 0)
+		goto out;
+	r->delta_number = n + 1;
+	r->delta_base = c->prev_base != 0 ? c->prev_base : n;
+	r->delta_entries = c->ndelta;
+	r->delta_path = path[P_DPEM];
+	path[P_DPEM] = NULL;
 out:
-	free(pem_path);
-	free(der_path);
+	for (i = 0; i < NPATHS; i++)
+		free(path[i]);
 	return ret;
 }
 
@@ -468,7 +711,23 @@ time_text(time_t t, char buf[21])
 	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* "[a,b,...]" of the numbers (what 0) or entry counts (what 1). */
+/* "[a,b,...]" of the numbers (what 0), entry counts (what 1), delta
+ * numbers (what 2) or delta entry counts (what 3). */
+static unsigned long long
+result_int(const struct shard_result *r, int what)
+{
+	switch (what) {
+	case 0:
+		return r->number;
+	case 1:
+		return (unsigned long long)r->entries;
+	case 2:
+		return r->delta_number;
+	default:
+		return (unsigned long long)r->delta_entries;
+	}
+}
+
 static char *
 int_array(const struct crlrun *c, int what)
 {
@@ -480,8 +739,7 @@ int_array(const struct crlrun *c, int what)
 	s[off++] = '[';
 	for (i = 0; i < c->nresults; i++)
 		off += (size_t)snprintf(s + off, cap - off, "%s%llu",
-		    i > 0 ? "," : "", what == 0 ? c->results[i].number :
-		    (unsigned long long)c->results[i].entries);
+		    i > 0 ? "," : "", result_int(&c->results[i], what));
 	snprintf(s + off, cap - off, "]");
 	return s;
 }
@@ -491,11 +749,13 @@ audit(struct crlrun *c)
 {
 	struct json_buf *j = NULL;
 	char *numbers = int_array(c, 0), *counts = int_array(c, 1);
+	char *dnumbers = int_array(c, 2), *dcounts = int_array(c, 3);
 	char t1[21], t2[21];
 	const char *members;
 	int ret;
 
-	if (numbers == NULL || counts == NULL) {
+	if (numbers == NULL || counts == NULL || dnumbers == NULL ||
+	    dcounts == NULL) {
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -507,6 +767,12 @@ audit(struct crlrun *c)
 	json_add_int(j, "shards", (long long)c->cfg->crl_shards);
 	json_add_raw(j, "numbers", numbers);
 	json_add_raw(j, "entries", counts);
+	if (c->cfg->crl_delta) {
+		json_add_raw(j, "delta_numbers", dnumbers);
+		json_add_raw(j, "delta_entries", dcounts);
+	}
+	if (c->cfg->crl_keep_expired)
+		json_add_int(j, "keep_expired", 1);
 	json_add_str(j, "this_update", t1);
 	json_add_str(j, "next_update", t2);
 	json_add_str(j, "directory", c->cfg->crl_dir);
@@ -516,6 +782,8 @@ out:
 	json_free(j);
 	free(numbers);
 	free(counts);
+	free(dnumbers);
+	free(dcounts);
 	return ret;
 }
 
@@ -541,6 +809,16 @@ report_json(const struct crlrun *c)
 		json_add_str(j, "this_update", t1);
 		json_add_str(j, "next_update", t2);
 		json_add_str(j, "path", c->results[i].path);
+		if (c->results[i].delta_path != NULL) {
+			json_add_int(j, "delta_number",
+			    (long long)c->results[i].delta_number);
+			json_add_int(j, "delta_base",
+			    (long long)c->results[i].delta_base);
+			json_add_int(j, "delta_entries",
+			    (long long)c->results[i].delta_entries);
+			json_add_str(j, "delta_path",
+			    c->results[i].delta_path);
+		}
 		json_end_object(j);
 		if ((ret = json_text(j, &text, NULL)) == 0)
 			printf("%s%s", i > 0 ? "," : "", text);
@@ -553,15 +831,21 @@ report_json(const struct crlrun *c)
 static int
 report(const struct crlrun *c)
 {
+	const struct shard_result *r;
 	size_t i;
 
 	if (c->opts->json)
 		return report_json(c);
-	for (i = 0; i < c->nresults; i++)
-		printf("CRL number %llu, %zu entr%s: %s\n",
-		    c->results[i].number, c->results[i].entries,
-		    c->results[i].entries == 1 ? "y" : "ies",
-		    c->results[i].path);
+	for (i = 0; i < c->nresults; i++) {
+		r = &c->results[i];
+		printf("CRL number %llu, %zu entr%s: %s\n", r->number,
+		    r->entries, r->entries == 1 ? "y" : "ies", r->path);
+		if (r->delta_path != NULL)
+			printf("delta CRL number %llu (base %llu), %zu "
+			    "entr%s: %s\n", r->delta_number, r->delta_base,
+			    r->delta_entries, r->delta_entries == 1 ? "y" :
+			    "ies", r->delta_path);
+	}
 	return 0;
 }
 
@@ -570,11 +854,15 @@ crlrun_cleanup(struct crlrun *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->nresults; i++)
+	for (i = 0; i < c->nresults; i++) {
 		free(c->results[i].path);
+		free(c->results[i].delta_path);
+	}
 	free(c->results);
 	X509_CRL_free(c->crl);
+	X509_CRL_free(c->delta);
 	free(c->entries);
+	free(c->dentries);
 	free(c->rev);
 	cacfg_key_close(c->key);
 	db_close(c->db);

@@ -4,7 +4,11 @@
 # and rejects a revoked leaf while accepting a good one; the previous
 # CRL is kept; the audit log verifies; a wrong PIN writes nothing and
 # takes no CRL number; --format json parses; a sharded CA publishes one
-# CRL per shard.
+# CRL per shard; an expired revoked leaf leaves the CRL unless
+# crl.keep_expired (then expiredCertsOnCRL); with crl.delta the base
+# carries Freshest CRL and a delta follows it in numbering, naming the
+# previous base, listing what was revoked since, which openssl
+# -use_deltas applies.
 . "$(dirname "$0")/lib.sh"
 
 softhsm_setup
@@ -184,5 +188,90 @@ if grep -q 'shards: 2' dev/ca.yaml && grep -q 'dev-{shard}' dev/ca.yaml; then
 else
 	fail "could not switch the test CA to two shards"
 fi
+
+# --- crl.keep_expired ---------------------------------------------------------
+# Back to one shard; leaf a (revoked) expired an hour ago in the inventory.
+sed -i -e 's/shards: 2/shards: 1/' \
+    -e 's|example.org/dev-{shard}.crl|example.org/dev.crl|' dev/ca.yaml
+past=$(( $(date +%s) - 3600 ))
+sqlite3 dev/inventory.db "UPDATE certs SET not_before=$past-86400, \
+    not_after=$past WHERE serial='$sa';"
+check "pki-crl: an expired entry, by default" pki-crl
+openssl crl -in $D/dev.crl -noout -text >ke0.txt
+! grep -q "Serial Number: $sa" ke0.txt &&
+    grep -q "Serial Number: $sb" ke0.txt &&
+    ! grep -q '2.5.29.60' ke0.txt &&
+    pass "by default the expired revoked leaf leaves the CRL" ||
+    { fail "expired entry by default"; cat ke0.txt; }
+sed -i 's/^  delta: false$/  delta: false\n  keep_expired: true/' dev/ca.yaml
+check "pki-crl with crl.keep_expired: true" pki-crl
+openssl crl -in $D/dev.crl -noout -text >ke1.txt
+grep -q "Serial Number: $sa" ke1.txt && grep -q "Serial Number: $sb" ke1.txt &&
+    grep -q '2.5.29.60' ke1.txt &&
+    pass "kept: the expired leaf is listed, with expiredCertsOnCRL" ||
+    { fail "keep_expired"; cat ke1.txt; }
+check "the CRL with expiredCertsOnCRL is lint clean" pki-lint \
+    --issuer dev/ca.pem $D/dev.crl
+check "and verifies" openssl crl -in $D/dev.crl -CAfile chain.pem -noout
+
+# --- delta CRLs ---------------------------------------------------------------
+du=http://pki.example.org/dev-delta.crl
+sed -i -e 's/^  delta: false$/  delta: true/' \
+    -e "s|^\\(  crl: .*example.org/dev.crl.*\\)\$|\\1\\n  delta_crl: $du|" \
+    dev/ca.yaml
+check "pki-crl with delta CRLs" pki-crl
+openssl crl -in $D/dev.crl -noout -text >d-base.txt
+openssl crl -in $D/dev-delta.crl -noout -text >d-delta.txt
+bn=$(crlnum $D/dev.crl); dn=$(crlnum $D/dev-delta.crl)
+[ $((dn)) -eq $((bn + 1)) ] && pass "the delta's number follows the base's" ||
+    fail "base $bn, delta $dn"
+grep -A2 'Freshest CRL' d-base.txt | grep -q 'URI:.*dev-delta.crl' &&
+    pass "the base points at the delta (Freshest CRL)" ||
+    { fail "no Freshest CRL"; cat d-base.txt; }
+grep -q 'Delta CRL Indicator: critical' d-delta.txt &&
+    grep -q 'URI:http://pki.example.org/dev.crl' d-delta.txt &&
+    ! grep -q 'URI:http://pki.example.org/dev-delta.crl' d-delta.txt &&
+    pass "the delta: critical Delta CRL Indicator, the base's IDP" ||
+    { fail "delta extensions"; cat d-delta.txt; }
+grep -q 'No Revoked Certificates' d-delta.txt &&
+    pass "nothing revoked since the previous base: an empty delta" ||
+    { fail "first delta not empty"; cat d-delta.txt; }
+check "the delta verifies" openssl crl -in $D/dev-delta.crl -CAfile chain.pem \
+    -noout
+check "the delta is lint clean" pki-lint --issuer dev/ca.pem $D/dev-delta.crl
+sc=$(serial c.pem)
+if [ -x "$BINDIR/pki-revoke" ]; then
+	check "pki-revoke c (cessationOfOperation)" pki-revoke "$sc" \
+	    --reason cessationOfOperation
+else
+	sqlite3 dev/inventory.db "UPDATE certs SET status='revoked', \
+	    revoked_at=$(date +%s), reason=5 WHERE serial='$sc';"
+fi
+cp $D/dev.crl base1.crl
+pki-crl --format json >dj.json 2>dj.err || fail "pki-crl: a delta after c"
+openssl crl -in $D/dev-delta.crl -noout -text >d2.txt
+grep -q "Serial Number: $sc" d2.txt &&
+    [ "$(grep -c 'Serial Number:' d2.txt)" = 1 ] &&
+    grep -q "Delta CRL Indicator: critical" d2.txt &&
+    grep -A1 'Delta CRL Indicator' d2.txt | grep -q "$(printf '%X' $((bn)))" &&
+    pass "the next delta lists only c, against the previous base" ||
+    { fail "second delta"; cat d2.txt; }
+python3 -c 'import json,sys; a=json.load(open("dj.json"))[0]
+assert a["delta_entries"]==1 and a["delta_number"]==a["number"]+1 and \
+a["delta_base"]<a["number"] and a["delta_path"].endswith("dev-delta.crl"), a' &&
+    pass "--format json reports the delta" ||
+    { fail "delta json"; cat dj.json; }
+dvfy() { openssl verify -crl_check -use_deltas -CAfile root/root.pem \
+    -untrusted dev/ca.pem -CRLfile base1.crl "$@" c.pem; }
+check "the old base alone accepts c" dvfy
+dvfy -CRLfile $D/dev-delta.crl >dv.out 2>&1
+[ $? -ne 0 ] && grep -q 'certificate revoked' dv.out &&
+    pass "openssl -use_deltas: old base + delta rejects c" ||
+    { fail "delta not applied"; cat dv.out; }
+check "the new base alone rejects c too" sh -c "! openssl verify -crl_check \
+    -CAfile root/root.pem -untrusted dev/ca.pem -CRLfile $D/dev.crl c.pem"
+check "pki-audit verify after the delta runs" pki-audit verify dev/audit.log
+grep -q '"delta_numbers":\[' dev/audit.log &&
+    pass "the audit log records the delta numbers" || fail "audit delta"
 
 done_testing

@@ -132,6 +132,10 @@ static const struct {
 	    "(1..1024)" },
 	{ "  delta: false", "  delta: true", 13, "crl.delta is true but "
 	    "urls.delta_crl is not set" },
+	{ "  delta: false", "  delta: false\n  keep_expired: 1", 26,
+	    "keep_expired" },
+	{ "  delta: false", "  delta: false\n  keep_expire: true", 26,
+	    "unknown key \"keep_expire\"" },
 	{ "/prod.crt\n", "/prod.crt\n  delta_crl: http://a/d.crl\n", 17,
 	    "urls.delta_crl is set but crl.delta is not true" },
 	{ "  allowed: [mtls-server, user]", "  allowed: [user, user]", 19,
@@ -330,6 +334,7 @@ same(const struct ca_config *a, const struct ca_config *b)
 	return a->key_type == b->key_type && a->installed == b->installed &&
 	    a->backdate == b->backdate && a->crl_validity == b->crl_validity &&
 	    a->crl_shards == b->crl_shards && a->crl_delta == b->crl_delta &&
+	    a->crl_keep_expired == b->crl_keep_expired &&
 	    a->ocsp_validity == b->ocsp_validity &&
 	    a->ocsp_refresh == b->ocsp_refresh;
 }
@@ -382,11 +387,13 @@ test_roundtrip(void)
 	    "publish: absolute kept, relative inside the CA directory");
 	CHECK_RC(cacfg_set_installed(c, "xyz"), ERR_DATA,
 	    "a malformed certificate hash is refused");
+	CHECK(!c->crl_keep_expired, "crl.keep_expired defaults to false");
 	CHECK_RC(cacfg_set_installed(c, hex_a), 0, "set installed");
+	c->crl_keep_expired = 1;
 	CHECK_RC(cacfg_write(c, yaml, 1), 0, "rewrite ca.yaml installed");
 	CHECK_RC(cacfg_load(dir, &c2), 0, "the installed ca.yaml loads");
 	if (c2 != NULL)
-		CHECK(same(c, c2) && c2->installed &&
+		CHECK(same(c, c2) && c2->installed && c2->crl_keep_expired &&
 		    strcmp(c2->cert_sha256, hex_a) == 0,
 		    "installed and the certificate hash round-trip");
 out:

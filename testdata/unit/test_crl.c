@@ -5,7 +5,9 @@
  * entries sorted by serial with reasonCode only where RFC 5280 wants
  * one; every bad parameter is refused with its code; signatures verify
  * under the issuer and not under another key; PEM and DER round trips;
- * UTCTime and GeneralizedTime chosen by date.  Leaves nothing behind.
+ * UTCTime and GeneralizedTime chosen by date; delta CRL indicator
+ * (critical, base below the own number, once), freshestCRL URL and
+ * expiredCertsOnCRL (by OID, exact DER).  Leaves nothing behind.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,6 +366,105 @@ test_generalized_time(void)
 	X509_CRL_free(crl);
 }
 
+/* The URI of the first distribution point of freshestCRL, or NULL. */
+static const char *
+freshest_uri(X509_CRL *crl)
+{
+	static char buf[256];
+	CRL_DIST_POINTS *dps;
+	DIST_POINT *dp;
+	GENERAL_NAME *gn;
+	const ASN1_IA5STRING *uri;
+
+	buf[0] = '\0';
+	dps = X509_CRL_get_ext_d2i(crl, NID_freshest_crl, NULL, NULL);
+	if (dps != NULL && sk_DIST_POINT_num(dps) == 1 &&
+	    (dp = sk_DIST_POINT_value(dps, 0))->distpoint != NULL &&
+	    dp->distpoint->type == 0 &&
+	    (gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0))
+	    != NULL && gn->type == GEN_URI) {
+		uri = gn->d.uniformResourceIdentifier;
+		snprintf(buf, sizeof(buf), "%.*s", ASN1_STRING_length(uri),
+		    (const char *)ASN1_STRING_get0_data(uri));
+	}
+	CRL_DIST_POINTS_free(dps);
+	return buf[0] != '\0' ? buf : NULL;
+}
+
+static void
+test_delta(void)
+{
+	struct crl_params p = { ca1, 7, 1767225600, 1767225600 + 86400, 0, 1,
+	    "http://a.example/d.crl" };
+	X509_CRL *crl = NULL;
+	unsigned long long base = 0;
+	const char *uri;
+
+	if (crl_build(&p, NULL, 0, &crl) != 0)
+		return;
+	CHECK_RC(crl_delta_base(crl, &base), ERR_NO, "a complete CRL has no "
+	    "base number");
+	CHECK_RC(crl_add_delta_indicator(crl, 7), ERR_USAGE, "a delta's base "
+	    "must be below its own number");
+	CHECK_RC(crl_add_delta_indicator(crl, 0), ERR_USAGE, "base 0");
+	CHECK_RC(crl_add_delta_indicator(crl, 6), 0, "delta of base 6");
+	CHECK(ext_critical(crl, NID_delta_crl) == 1, "the deltaCRLIndicator "
+	    "is critical");
+	CHECK(crl_delta_base(crl, &base) == 0 && base == 6, "base 6 read "
+	    "back");
+	CHECK_RC(crl_add_delta_indicator(crl, 5), ERR_DATA, "only one "
+	    "deltaCRLIndicator");
+	CHECK_RC(crl_add_freshest(crl, NULL), ERR_USAGE, "no freshest URL");
+	CHECK_RC(crl_add_freshest(crl, "http://a.example/delta.crl"), 0,
+	    "freshestCRL added");
+	CHECK(ext_critical(crl, NID_freshest_crl) == 0, "freshestCRL is not "
+	    "critical");
+	uri = freshest_uri(crl);
+	CHECK(uri != NULL && strcmp(uri, "http://a.example/delta.crl") == 0,
+	    "freshestCRL names the URL: %s", uri ? uri : "NULL");
+	CHECK_RC(crl_add_freshest(crl, "http://x/"), ERR_DATA, "only one "
+	    "freshestCRL");
+	CHECK(crl_sign(crl, key1, KEY_P256) == 0 && crl_verify(crl, ca1) == 0,
+	    "a delta CRL signs and verifies");
+	X509_CRL_free(crl);
+}
+
+static void
+test_expired_certs_on_crl(void)
+{
+	struct crl_params p = { ca1, 3, 1767225600, 1767225600 + 86400, 0, 1,
+	    NULL };
+	static const unsigned char want[] = { 0x18, 0x0f, '2', '0', '2', '6',
+	    '0', '1', '0', '1', '0', '0', '0', '0', '0', '0', 'Z' };
+	ASN1_OBJECT *obj = OBJ_txt2obj("2.5.29.60", 1);
+	X509_EXTENSION *ext;
+	const ASN1_OCTET_STRING *v;
+	X509_CRL *crl = NULL;
+	int i;
+
+	if (obj == NULL || crl_build(&p, NULL, 0, &crl) != 0) {
+		ASN1_OBJECT_free(obj);
+		CHECK(0, "setup");
+		return;
+	}
+	CHECK(X509_CRL_get_ext_by_OBJ(crl, obj, -1) < 0, "none by default");
+	CHECK_RC(crl_add_expired_certs_on_crl(crl, 1767225600), 0,
+	    "expiredCertsOnCRL added");
+	i = X509_CRL_get_ext_by_OBJ(crl, obj, -1);
+	ext = i >= 0 ? X509_CRL_get_ext(crl, i) : NULL;
+	v = ext != NULL ? X509_EXTENSION_get_data(ext) : NULL;
+	CHECK(ext != NULL && !X509_EXTENSION_get_critical(ext) && v != NULL &&
+	    ASN1_STRING_length(v) == (int)sizeof(want) &&
+	    memcmp(ASN1_STRING_get0_data(v), want, sizeof(want)) == 0,
+	    "non-critical, a GeneralizedTime 20260101000000Z");
+	CHECK_RC(crl_add_expired_certs_on_crl(crl, 1767225600), ERR_DATA,
+	    "only one expiredCertsOnCRL");
+	CHECK(crl_sign(crl, key1, KEY_P256) == 0 && crl_verify(crl, ca1) == 0,
+	    "signs and verifies with it");
+	ASN1_OBJECT_free(obj);
+	X509_CRL_free(crl);
+}
+
 int
 main(void)
 {
@@ -381,6 +482,8 @@ main(void)
 	test_bad();
 	test_sign_and_files();
 	test_generalized_time();
+	test_delta();
+	test_expired_certs_on_crl();
 	X509_free(ca1);
 	X509_free(ca2);
 	EVP_PKEY_free(key1);
