@@ -7,13 +7,15 @@
  * certificate for it signed by the CA key (EKU OCSPSigning,
  * id-pkix-ocsp-nocheck), recorded in the inventory under the profile
  * "ocsp-signer" (pending before the CA key signs, issued after).
- * refresh (cron) signs, with that signer and on every core, a response
- * for each certificate that has not expired and whose response is
- * missing, changed or old, page by page: files first (each replaced by
- * rename, one syncfs per page), then db_set_ocsp() for the page in one
- * transaction, so a crash leaves each file old-and-complete or
- * new-and-complete and the inventory never claims a response newer than
- * its file.  respond answers one request from those files.
+ * refresh (cron) signs and writes, with that signer and on every core,
+ * a response for each certificate that has not expired and whose
+ * response is missing, changed or old, page by page: files first
+ * (each replaced by rename, one syncfs per page), then db_set_ocsp()
+ * for the page in one transaction, so a crash leaves each file
+ * old-and-complete or new-and-complete and the inventory never claims a
+ * response newer than its file; then the cfssl responses file.  A
+ * progress bar goes to stderr when it is a terminal.  respond answers
+ * one request from those files.
  *
  * Trusts: ca.yaml, the installed ca.pem, the inventory and the signer
  * files (checked against each other).  Requests are untrusted.  Secret:
@@ -43,6 +45,7 @@
 #include "keyfile.h"
 #include "keytype.h"
 #include "ocsp.h"
+#include "ocsprefresh.h"
 #include "par.h"
 #include "pin.h"
 #include "profile.h"
@@ -80,7 +83,10 @@ struct page {
 	size_t	 rows;		/* visited in this page */
 	struct db_cert last;
 	const struct ocsp_signer *signer;
+	const struct ca_config *c;
 	time_t	 this_update, next_update;
+	int	 tty;		/* draw a progress bar on stderr */
+	long long total, seen;	/* live rows; rows visited so far */
 };
 
 struct counts {
@@ -254,30 +260,7 @@ static int
 open_signer(const struct opts *o, const struct ca_config *c, X509 *ca,
     struct ocsp_signer **out)
 {
-	char *keypath = NULL, *certpath = NULL, *pin = NULL;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
-	int ret;
-
-	if ((ret = signer_paths(c, &keypath, &certpath)) != 0)
-		goto out;
-	if (!fileio_exists(keypath) || !fileio_exists(certpath)) {
-		ret = err_set(ERR_CONFIG, "CA %s has no OCSP signer: run "
-		    "pki-ocsp init-signer", c->name);
-		goto out;
-	}
-	if ((ret = x509_load(certpath, &cert)) != 0 ||
-	    (ret = cacfg_read_pin(c, cli_pin(o), 0, &pin)) != 0 ||
-	    (ret = keyfile_read(keypath, pin, &key)) != 0 ||
-	    (ret = ocsp_signer_new(ca, cert, key, out)) != 0)
-		goto out;
-out:
-	secmem_free(pin);
-	EVP_PKEY_free(key);
-	X509_free(cert);
-	free(keypath);
-	free(certpath);
-	return ret;
+	return ocsprefresh_open_signer(c, ca, cli_pin(o), out);
 }
 
 /* ---- init-signer, rotate-signer ---- */
@@ -542,39 +525,14 @@ sign_item(void *arg, size_t i)
 	if (it->ret != 0)
 		return;
 	if ((it->ret = ocsp_sign(pg->signer, &it->e, pg->this_update,
-	    pg->next_update, &it->der, &it->len)) != 0)
+	    pg->next_update, &it->der, &it->len)) != 0 ||
+	    (it->ret = ocsprefresh_publish(pg->c, it->serial, it->der,
+	    it->len)) != 0)
 		snprintf(it->error, sizeof(it->error), "%s", err_msg());
 }
 
-/* DIR/SERIAL.der replaced by rename; synced by the caller. */
-static int
-publish(const struct ca_config *c, struct item *it)
-{
-	char name[DB_SERIAL_MAX + 16], *path = NULL, *tmp = NULL;
-	int ret;
-
-	snprintf(name, sizeof(name), "%s.der", it->serial);
-	if ((path = fileio_join(c->ocsp_dir, name)) == NULL)
-		return err_set(ERR_INTERNAL, "out of memory");
-	snprintf(name, sizeof(name), "%s.der.new", it->serial);
-	if ((tmp = fileio_join(c->ocsp_dir, name)) == NULL) {
-		ret = err_set(ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	(void)unlink(tmp);	/* left by a crash */
-	if ((ret = fileio_write_lazy(tmp, it->der, it->len, 0644)) != 0)
-		goto out;
-	if (rename(tmp, path) == -1) {
-		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
-		(void)unlink(tmp);
-	}
-out:
-	free(tmp);
-	free(path);
-	return ret;
-}
-
-/* Files, one sync, then the inventory in one transaction. */
+/* The files (written by sign_item()) synced once, then the inventory in
+ * one transaction. */
 static int
 record_page(const struct ca_config *c, struct db *db, struct page *pg,
     struct counts *n)
@@ -585,9 +543,6 @@ record_page(const struct ca_config *c, struct db *db, struct page *pg,
 
 	for (i = 0; i < pg->n; i++) {
 		it = &pg->items[i];
-		if (it->ret == 0 && (it->ret = publish(c, it)) != 0)
-			snprintf(it->error, sizeof(it->error), "%s",
-			    err_msg());
 		if (it->ret != 0) {
 			fprintf(stderr, "%s: serial %s skipped: %s\n", PROG,
 			    it->serial, it->error);
@@ -626,6 +581,43 @@ page_clear(struct page *pg)
 	pg->n = 0;
 }
 
+/* The live rows, the denominator of the progress bar. */
+static void
+progress_begin(struct db *db, struct page *pg)
+{
+	long long issued = 0, revoked = 0;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (db_count(db, "issued", &issued) != 0 ||
+	    db_count(db, "revoked", &revoked) != 0)
+		return;
+	pg->tty = 1;
+	pg->total = issued + revoked;
+}
+
+/* "[#####     ]  42%  123456/300000 rows" on one line of stderr. */
+static void
+progress(struct page *pg, int last)
+{
+	char bar[41];
+	long long t = pg->total > pg->seen ? pg->total : pg->seen;
+	int fill, pct;
+
+	if (!pg->tty)
+		return;
+	if (last)
+		t = pg->seen;
+	pct = t > 0 ? (int)(pg->seen * 100 / t) : 100;
+	fill = (int)(sizeof(bar) - 1) * pct / 100;
+	memset(bar, '#', (size_t)fill);
+	memset(bar + fill, ' ', sizeof(bar) - 1 - (size_t)fill);
+	bar[sizeof(bar) - 1] = '\0';
+	fprintf(stderr, "\r[%s] %3d%% %lld/%lld rows%s", bar, pct, pg->seen,
+	    t, last ? "\n" : "");
+	fflush(stderr);
+}
+
 static int
 refresh_pages(const struct opts *o, const struct ca_config *c,
     struct db *db, struct page *pg, struct counts *n)
@@ -646,6 +638,7 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
 		if ((ret = db_each(db, &f, collect, pg)) != 0)
 			return ret;
 		f.after = &pg->last;
+		pg->seen += (long long)pg->rows;
 		if (pg->n > 0 &&
 		    ((ret = par_for(pg->n, 0, sign_item, pg)) != 0 ||
 		    (ret = record_page(c, db, pg, n)) != 0)) {
@@ -653,6 +646,7 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
 			return ret;
 		}
 		page_clear(pg);
+		progress(pg, pg->rows != PAGE);
 	} while (pg->rows == PAGE);
 	return 0;
 }
@@ -703,27 +697,13 @@ check_signer_time(const struct ca_config *c, const struct ocsp_signer *s,
 }
 
 static int
-ocsp_dir_ready(const struct ca_config *c)
-{
-	if (c->ocsp_dir == NULL)
-		return err_set(ERR_CONFIG, "%s: no publish.ocsp directory",
-		    c->path);
-	if (mkdir(c->ocsp_dir, 0755) == -1 && errno != EEXIST)
-		return err_set(ERR_IO, "%s: %s", c->ocsp_dir, strerror(errno));
-	if (access(c->ocsp_dir, W_OK | X_OK) != 0)
-		return err_set(ERR_CONFIG, "%s: the OCSP publish directory is "
-		    "not writable", c->ocsp_dir);
-	return 0;
-}
-
-static int
 refresh_finish(const struct opts *o, const struct ca_config *c,
     const struct counts *n)
 {
 	char *text = NULL;
 	int ret = 0;
 
-	/* 4. The audit entry (sealed at the next run that opens the CA
+	/* 5. The audit entry (sealed at the next run that opens the CA
 	 * key), only when something happened: cron runs often. */
 	if (n->signed_ + n->failed > 0 &&
 	    ((ret = report_counts(o, n, 1, &text)) != 0 ||
@@ -747,6 +727,32 @@ out:
 	return ret;
 }
 
+/* 4. The cfssl responses file, when anything was signed here or by
+ * pki-revoke, or it is missing (nothing due stays one index probe). */
+static int
+write_responses(const struct ca_config *c, struct db *db,
+    const struct page *pg, const struct counts *n)
+{
+	char *path, *stale = NULL;
+	int missing, ret;
+
+	if ((path = fileio_join(c->ocsp_dir, OCSPREFRESH_RESPONSES)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	missing = !fileio_exists(path);
+	free(path);
+	ret = db_meta_get(db, OCSPREFRESH_STALE, &stale);
+	if (ret != 0 && ret != ERR_NOINPUT)
+		return ret;
+	ret = stale != NULL && strcmp(stale, "1") == 0;
+	free(stale);
+	if (n->signed_ == 0 && !missing && !ret)
+		return 0;
+	/* cleared first: a revocation during the walk marks it again */
+	if (ret && (ret = db_meta_set(db, OCSPREFRESH_STALE, "0")) != 0)
+		return ret;
+	return ocsprefresh_write_responses(c, db, pg->this_update, NULL);
+}
+
 static int
 run_refresh(const struct opts *o)
 {
@@ -765,17 +771,21 @@ run_refresh(const struct opts *o)
 	if ((ret = load_ca(o, &c, &ca)) != 0 ||
 	    (ret = open_signer(o, c, ca, &s)) != 0 ||
 	    (ret = check_signer_time(c, s, pg.this_update)) != 0 ||
-	    (ret = ocsp_dir_ready(c)) != 0)
+	    (ret = ocsprefresh_dir_ready(c)) != 0)
 		goto out;
 	pg.signer = s;
+	pg.c = c;
 	pg.next_update = pg.this_update + (time_t)c->ocsp_validity;
 	/* 2. The due rows, page by page: 3. signed, written, recorded. */
 	if ((pg.items = calloc(PAGE, sizeof(*pg.items))) == NULL) {
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if ((ret = db_open(c->db_path, 0, &db)) != 0 ||
-	    (ret = refresh_pages(o, c, db, &pg, &n)) != 0)
+	if ((ret = db_open(c->db_path, 0, &db)) != 0)
+		goto out;
+	progress_begin(db, &pg);
+	if ((ret = refresh_pages(o, c, db, &pg, &n)) != 0 ||
+	    (ret = write_responses(c, db, &pg, &n)) != 0)
 		goto out;
 	ret = refresh_finish(o, c, &n);
 out:

@@ -5,11 +5,16 @@
  * reason go into the certificate's row, and for keyCompromise the
  * certificate's public key goes on the blocklist that pki-issue reads,
  * both in one transaction; an audit entry follows.  The CA key is not
- * used (pki-crl and pki-ocsp sign what the inventory says), so no PIN
- * is asked for.  Trusts: ca.yaml, the installed ca.pem and the
- * inventory.  A --cert file is untrusted: it counts only if the CA
- * certificate's key verifies its signature, it names the CA as issuer,
- * and the inventory holds the same certificate under its serial.
+ * used (pki-crl and pki-ocsp sign what the inventory says).  When the CA
+ * has a delegated OCSP signer, the serial's OCSP response is re-signed
+ * at once after the commit, with the signer key decrypted by the CA's
+ * PIN from --pin-file, --pin-fd or key.pin_file (never a prompt); with
+ * none of those, or if re-signing fails, the revocation stands and the
+ * next pki-ocsp refresh re-signs.  Trusts: ca.yaml, the installed
+ * ca.pem, the signer files and the inventory.  A --cert file is
+ * untrusted: it counts only if the CA certificate's key verifies its
+ * signature, it names the CA as issuer, and the inventory holds the
+ * same certificate under its serial.  Secret: the PIN (secmem, wiped).
  */
 #include <getopt.h>
 #include <pwd.h>
@@ -27,8 +32,11 @@
 #include "crl.h"
 #include "db.h"
 #include "err.h"
+#include "fileio.h"
 #include "json.h"
 #include "ledger.h"
+#include "ocsprefresh.h"
+#include "pin.h"
 #include "secmem.h"
 #include "x509.h"
 
@@ -41,6 +49,8 @@ struct opts {
 	int reason;
 	time_t when;
 	int json;
+	int pin_set;
+	struct pin_source pin;
 };
 
 /* What the revocation did, for the report and the audit entry. */
@@ -49,7 +59,12 @@ struct outcome {
 	int	 reason;
 	long long revoked_at;
 	int	 key_blocked;
+	int	 ocsp;		/* OCSP_NONE, OCSP_RESIGNED, OCSP_LATER */
 };
+
+#define OCSP_NONE	0	/* no OCSP signer: nothing to re-sign */
+#define OCSP_RESIGNED	1
+#define OCSP_LATER	2	/* left to the next pki-ocsp refresh */
 
 static void
 usage(FILE *f)
@@ -57,7 +72,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: %s [--ca DIR] (SERIAL | --cert FILE) --reason NAME "
 	    "[--time T]\n"
-	    "           [--format json]\n"
+	    "           [--format json] [--pin-file FILE | --pin-fd N]\n"
 	    "       %s --help | --version\n", PROG, PROG);
 }
 
@@ -136,6 +151,15 @@ check_args(struct opts *o)
 }
 
 static int
+pin_opt(struct opts *o, int c)
+{
+	if (o->pin_set++)
+		return err_set(ERR_USAGE, "give one PIN source");
+	return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd",
+	    optarg, &o->pin);
+}
+
+static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -144,6 +168,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "reason", required_argument, NULL, 'r' },
 		{ "time", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'm' },
+		{ "pin-file", required_argument, NULL, 'p' },
+		{ "pin-fd", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -160,6 +186,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 't': ret = set_once(&o->time, optarg, "time"); break;
 		case 'm': ret = set_once(&o->format, optarg, "format"); break;
+		case 'p':
+		case 'f':
+			ret = pin_opt(o, c);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -353,8 +383,10 @@ describe(const struct opts *o, const struct outcome *res, int audit,
 		    crl_reason_name(res->previous_reason));
 	json_add_bool(j, "key_blocked", res->key_blocked);
 	json_add_str(j, "requester", requester());
-	if (!audit)
+	if (!audit) {
+		json_add_bool(j, "ocsp_resigned", res->ocsp == OCSP_RESIGNED);
 		json_end_object(j);
+	}
 	if ((ret = json_text(j, &t, NULL)) == 0 &&
 	    (*text = strdup(t)) == NULL)
 		ret = err_set(ERR_INTERNAL, "out of memory");
@@ -378,7 +410,46 @@ report(const struct opts *o, const struct outcome *res)
 	printf("%s revoked: %s, %s%s\n", o->serial,
 	    crl_reason_name(res->reason), at, res->key_blocked ?
 	    "; its key is blocked" : "");
+	if (res->ocsp == OCSP_RESIGNED)
+		printf("%s: OCSP response re-signed\n", o->serial);
 	return 0;
+}
+
+/*
+ * Re-sign the serial's OCSP response as pki-ocsp refresh would.  The
+ * revocation is recorded already: a failure here is a warning, and the
+ * next refresh re-signs (db_revoke() made the response due).
+ */
+static int
+resign(const struct opts *o, const struct ca_config *c, X509 *ca)
+{
+	struct ocsp_signer *s = NULL;
+	struct db *db = NULL;
+	char *cert;
+	int have, ret;
+
+	if ((cert = fileio_join(c->dir, OCSP_SIGNER_CERT)) == NULL)
+		return OCSP_LATER;
+	have = fileio_exists(cert);
+	free(cert);
+	if (!have)
+		return OCSP_NONE;
+	if (!o->pin_set && c->pin_file == NULL) {
+		fprintf(stderr, "%s: no PIN source (--pin-file, --pin-fd or "
+		    "key.pin_file): the next pki-ocsp refresh re-signs the "
+		    "OCSP response of %s\n", PROG, o->serial);
+		return OCSP_LATER;
+	}
+	if ((ret = ocsprefresh_open_signer(c, ca, o->pin_set ? &o->pin :
+	    NULL, &s)) == 0 && (ret = db_open(c->db_path, 0, &db)) == 0)
+		ret = ocsprefresh_one(c, s, db, o->serial, time(NULL));
+	db_close(db);
+	ocsp_signer_free(s);
+	if (ret == 0)
+		return OCSP_RESIGNED;
+	fprintf(stderr, "%s: warning: %s; the next pki-ocsp refresh re-signs "
+	    "the OCSP response of %s\n", PROG, err_msg(), o->serial);
+	return OCSP_LATER;
 }
 
 static int
@@ -406,10 +477,12 @@ run(struct opts *o)
 	/* 3. One transaction: revoke, and block a compromised key. */
 	if ((ret = record_revocation(c, o, cert, &res)) != 0)
 		goto out;
-	/* 4. The audit entry; the next pki-ocsp refresh re-signs. */
+	/* 4. The audit entry. */
 	if ((ret = describe(o, &res, 1, &members)) != 0 ||
 	    (ret = cacfg_audit(c, NULL, PROG, "revoke", members)) != 0)
 		goto out;
+	/* 5. The OCSP response, at once if a signer and a PIN are there. */
+	res.ocsp = resign(o, c, ca);
 	ret = report(o, &res);
 out:
 	free(members);

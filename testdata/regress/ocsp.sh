@@ -3,11 +3,16 @@
 # delegated signer (refused a second time); refresh pre-signs one
 # response per live certificate (the three leaves and the signer's own
 # certificate, which is in the inventory too) that openssl ocsp verifies
-# as good; after pki-revoke only that serial is re-signed and openssl
-# says revoked with the reason; a refresh with nothing due signs 0;
+# as good, writes the cfssl responses file (one base64 line per live
+# certificate, each accepted by openssl ocsp -respin) and, not on a TTY,
+# no progress bar; pki-revoke re-signs only that serial at once and
+# openssl says revoked with the reason without a refresh; the refresh
+# after it signs 0 but rewrites the responses file; a refresh with
+# nothing due signs 0;
 # respond answers a request with the pre-signed bytes, an unknown serial
 # with "unknown" and garbage with malformedRequest; rotate-signer
-# replaces the signer and refresh --all re-signs everything with it.
+# replaces the signer and refresh --all re-signs everything with it;
+# on a TTY (script(1)) refresh draws a progress bar.
 . "$(dirname "$0")/lib.sh"
 
 softhsm_setup
@@ -121,20 +126,45 @@ openssl ocsp -respin $O/$sa.der -resp_text -noverify 2>/dev/null |
     grep -q "Responder Id: .*[0-9A-F]\{40\}" &&
     pass "responder named by key hash" || fail "responder id"
 
-# --- revocation: only that one again -----------------------------------------
+# --- revocation: re-signed at once by pki-revoke --------------------------------
+[ "$(wc -l <$O/responses)" = 4 ] && pass "responses: one line per live cert" ||
+    fail "responses: $(wc -l <$O/responses) lines"
+i=0; ok=1
+while read -r line; do
+	i=$((i + 1))
+	printf '%s' "$line" | base64 -d >line$i.der 2>/dev/null &&
+	    openssl ocsp -respin line$i.der -CAfile root/root.pem \
+	    -verify_other dev/ca-chain.pem -resp_text >line$i.txt 2>&1 &&
+	    grep -q "Response verify OK" line$i.txt || ok=0
+done <$O/responses
+[ $ok = 1 ] && [ $i = 4 ] && pass "responses: each line a verified response" ||
+    fail "responses: a line openssl ocsp -respin refuses"
+grep -q '[#%]\|\[' r1.err && fail "progress characters without a TTY" ||
+    pass "no progress bar without a TTY"
 touch -d '2001-01-01' $O/*.der
-check "pki-revoke b" pki-revoke $sb --reason keyCompromise
-pki-ocsp refresh --format json >r2.json
-[ "$(jq .signed r2.json)" = 1 ] && pass "only the revoked one re-signed" ||
-    fail "refresh 2: $(cat r2.json)"
+pki-revoke $sb --reason keyCompromise >rv.out 2>rv.err &&
+    grep -q "OCSP response re-signed" rv.out &&
+    pass "pki-revoke b re-signs its OCSP response" ||
+    fail "pki-revoke b: $(cat rv.out rv.err)"
 [ "$(find $O -name '*.der' -newer r1.json | wc -l)" = 1 ] &&
     [ -n "$(find $O -name "$sb.der" -newer r1.json)" ] &&
     pass "only $sb.der rewritten" || fail "files rewritten: $(ls -l $O)"
 status b.pem $O/$sb.der >st.txt
 grep -q "^b.pem: revoked" st.txt && grep -q "Reason: keyCompromise" st.txt &&
     grep -q "Response verify OK" st.txt &&
-    pass "openssl: b revoked, keyCompromise" ||
+    pass "openssl: b revoked, keyCompromise, no refresh" ||
     { fail "openssl on b"; cat st.txt; }
+pki-ocsp refresh --format json >r2.json
+[ "$(jq .signed r2.json)" = 0 ] && pass "refresh after revoke signs 0" ||
+    fail "refresh 2: $(cat r2.json)"
+n=0
+while read -r line; do
+	printf '%s' "$line" | base64 -d >l.der
+	openssl ocsp -respin l.der -resp_text -noverify 2>/dev/null |
+	    grep -q "Cert Status: revoked" && n=$((n + 1))
+done <$O/responses
+[ $n = 1 ] && pass "responses rewritten after the revocation" ||
+    fail "responses: $n revoked lines"
 pki-ocsp refresh --format json >r3.json
 [ "$(jq .signed r3.json)" = 0 ] && pass "nothing due: 0 signed" ||
     fail "refresh 3: $(cat r3.json)"
@@ -181,6 +211,12 @@ pki-ocsp refresh --all --format json >r4.json
     fail "refresh --all: $(cat r4.json)"
 status c.pem $O/$sc.der | grep -q "^c.pem: good" && pass "good after rotation" ||
     fail "c after rotation"
+if command -v script >/dev/null; then
+	script -qec "pki-ocsp refresh --all" /dev/null >tty.out 2>&1
+	tr '\r' '\n' <tty.out | grep -q '^\[#*\] 100% 5/5 rows' &&
+	    pass "a progress bar on a TTY" ||
+	    fail "no progress bar on a TTY: $(cat tty.out)"
+fi
 expect_exit 64 "unknown command" pki-ocsp frobnicate
 expect_exit 64 "--all outside refresh" pki-ocsp respond --all
 

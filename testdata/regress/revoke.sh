@@ -5,7 +5,9 @@
 # change of reason to keyCompromise; --cert with this CA's certificate
 # works and with another CA's is refused (1); an unknown serial (66), a
 # bad reason name and a --time in the future (64) change nothing;
-# --format json parses; audit.log records the revocations.
+# --format json parses; audit.log records the revocations.  With an OCSP
+# signer and no readable PIN, the revocation still succeeds and says
+# the next pki-ocsp refresh re-signs; with --pin-file it re-signs at once.
 . "$(dirname "$0")/lib.sh"
 
 softhsm_setup
@@ -153,5 +155,29 @@ grep '"action":"revoke"' dev/audit.log | grep "\"serial\":\"$sa\"" |
     pass "the entry names serial and reason" || fail "audit entry content"
 grep '"action":"revoke"' dev/audit.log | tail -1 | python3 -m json.tool \
     >/dev/null && pass "the entry is one JSON object" || fail "audit JSON"
+
+# OCSP: no PIN to open the signer with, then --pin-file.
+csr c
+check "issue c" pki-issue --profile mtls-server --csr c.csr --out c.pem
+sc=$(openssl x509 -in c.pem -noout -serial | cut -d= -f2)
+check "init-signer" pki-ocsp init-signer
+mv dev.pin dev.pin.away
+pki-revoke "$sc" --reason superseded >c.out 2>c.err &&
+    grep -q "next pki-ocsp refresh" c.err &&
+    [ "$(q "SELECT status FROM certs WHERE serial='$sc';")" = revoked ] &&
+    [ ! -e dev/publish/ocsp/$sc.der ] &&
+    pass "no PIN: revoked, OCSP left to the next refresh" ||
+    fail "no PIN: $(cat c.out c.err)"
+mv dev.pin.away dev.pin
+csr d
+check "issue d" pki-issue --profile mtls-server --csr d.csr --out d.pem
+sd=$(openssl x509 -in d.pem -noout -serial | cut -d= -f2)
+pki-revoke "$sd" --reason superseded --pin-file dev.pin --format json \
+    >d.json 2>d.err && grep -q '"ocsp_resigned":true' d.json &&
+    openssl ocsp -issuer dev/ca.pem -cert d.pem -respin \
+    dev/publish/ocsp/$sd.der -CAfile root/root.pem -verify_other \
+    dev/ca-chain.pem 2>&1 | grep -q "^d.pem: revoked" &&
+    pass "--pin-file: openssl ocsp says revoked without a refresh" ||
+    fail "--pin-file re-sign: $(cat d.json d.err)"
 
 done_testing

@@ -1,0 +1,269 @@
+/*
+ * ocsprefresh.c: the pre-signed OCSP responses of an online CA, shared
+ * by pki-ocsp refresh and pki-revoke (see ocsprefresh.h).
+ *
+ * Invariants: every published file is written beside its final name
+ * and renamed over it, so a reader never sees a partial response or a
+ * partial responses file; the inventory is told of a response only
+ * after its file is on disk (fileio_sync() before db_set_ocsp()).  The
+ * PIN lives in secmem and is freed (wiped) before returning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "fileio.h"
+#include "keyfile.h"
+#include "ocsprefresh.h"
+#include "secmem.h"
+#include "x509.h"
+
+int
+ocsprefresh_dir_ready(const struct ca_config *c)
+{
+	if (c->ocsp_dir == NULL)
+		return err_set(ERR_CONFIG, "%s: no publish.ocsp directory",
+		    c->path);
+	if (mkdir(c->ocsp_dir, 0755) == -1 && errno != EEXIST)
+		return err_set(ERR_IO, "%s: %s", c->ocsp_dir, strerror(errno));
+	if (access(c->ocsp_dir, W_OK | X_OK) != 0)
+		return err_set(ERR_CONFIG, "%s: the OCSP publish directory is "
+		    "not writable", c->ocsp_dir);
+	return 0;
+}
+
+int
+ocsprefresh_open_signer(const struct ca_config *c, X509 *ca,
+    const struct pin_source *cli, struct ocsp_signer **out)
+{
+	char *keypath = NULL, *certpath = NULL, *pin = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	int ret;
+
+	keypath = fileio_join(c->dir, OCSP_SIGNER_KEY);
+	certpath = fileio_join(c->dir, OCSP_SIGNER_CERT);
+	if (keypath == NULL || certpath == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (!fileio_exists(keypath) || !fileio_exists(certpath)) {
+		ret = err_set(ERR_CONFIG, "CA %s has no OCSP signer: run "
+		    "pki-ocsp init-signer", c->name);
+		goto out;
+	}
+	if ((ret = x509_load(certpath, &cert)) != 0 ||
+	    (ret = cacfg_read_pin(c, cli, 0, &pin)) != 0 ||
+	    (ret = keyfile_read(keypath, pin, &key)) != 0)
+		goto out;
+	ret = ocsp_signer_new(ca, cert, key, out);
+out:
+	secmem_free(pin);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	free(keypath);
+	free(certpath);
+	return ret;
+}
+
+/* DIR/NAME + suffix, malloc'd. */
+static char *
+ocsp_path(const struct ca_config *c, const char *name, const char *suffix)
+{
+	char buf[DB_SERIAL_MAX + 32];
+
+	snprintf(buf, sizeof(buf), "%s%s", name, suffix);
+	return fileio_join(c->ocsp_dir, buf);
+}
+
+/* One open, write, close: no fsync (the caller syncs a batch). */
+static int
+write_new(const char *tmp, const unsigned char *der, size_t len)
+{
+	ssize_t w;
+	int fd, ret = 0;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	while (ret == 0 && len > 0) {
+		if ((w = write(fd, der, len)) == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			ret = err_set(ERR_IO, "%s: %s", tmp, w == -1 ?
+			    strerror(errno) : "short write");
+		else {
+			der += w;
+			len -= (size_t)w;
+		}
+	}
+	if (close(fd) == -1 && ret == 0)
+		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (ret != 0)
+		(void)unlink(tmp);
+	return ret;
+}
+
+int
+ocsprefresh_publish(const struct ca_config *c, const char *serial,
+    const unsigned char *der, size_t len)
+{
+	char *path, *tmp = NULL;
+	int ret;
+
+	if ((path = ocsp_path(c, serial, ".der")) == NULL ||
+	    (tmp = ocsp_path(c, serial, ".der.new")) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((ret = write_new(tmp, der, len)) != 0)
+		goto out;
+	if (rename(tmp, path) == -1) {
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+	}
+out:
+	free(tmp);
+	free(path);
+	return ret;
+}
+
+int
+ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
+    struct db *db, const char *serial, time_t now)
+{
+	struct db_cert row;
+	struct ocsp_entry e;
+	unsigned char *der = NULL;
+	char hash[65];
+	size_t len;
+	time_t next = now + (time_t)c->ocsp_validity;
+	int ret;
+
+	memset(&row, 0, sizeof(row));
+	if ((ret = db_get(db, serial, &row)) != 0)
+		return ret;
+	if ((ret = db_ocsp_status_hash(&row, hash)) != 0)
+		goto out;
+	memset(&e, 0, sizeof(e));
+	e.serial = row.serial;
+	e.status = row.revoked_at != 0 ? OCSP_REVOKED : OCSP_GOOD;
+	e.revoked_at = row.revoked_at;
+	e.reason = row.reason;
+	if ((ret = ocsprefresh_dir_ready(c)) != 0 ||
+	    (ret = ocsp_sign(s, &e, now, next, &der, &len)) != 0 ||
+	    (ret = ocsprefresh_publish(c, row.serial, der, len)) != 0 ||
+	    (ret = fileio_sync(c->ocsp_dir)) != 0)
+		goto out;
+	if ((ret = db_set_ocsp(db, row.serial, (long long)now,
+	    (long long)next, hash)) != 0)
+		goto out;
+	ret = db_meta_set(db, OCSPREFRESH_STALE, "1");
+out:
+	free(der);
+	db_cert_clear(&row);
+	return ret;
+}
+
+struct responses {
+	const struct ca_config *c;
+	FILE		*f;
+	const char	*tmp;
+	unsigned char	*b64;	/* room for OCSP_REQUEST_MAX bytes */
+	long long	 lines;
+};
+
+static int
+add_line(void *arg, const struct db_cert *row)
+{
+	struct responses *r = arg;
+	unsigned char *der = NULL;
+	char *path;
+	size_t len;
+	int ret, n;
+
+	if (strcmp(row->status, "issued") != 0 &&
+	    strcmp(row->status, "revoked") != 0)
+		return 0;
+	if ((path = ocsp_path(r->c, row->serial, ".der")) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	ret = fileio_read(path, OCSP_REQUEST_MAX, &der, &len);
+	free(path);
+	if (ret == ERR_NOINPUT)		/* not signed yet */
+		return 0;
+	if (ret != 0)
+		return ret;
+	n = EVP_EncodeBlock(r->b64, der, (int)len);
+	free(der);
+	if (fwrite(r->b64, 1, (size_t)n, r->f) != (size_t)n ||
+	    putc('\n', r->f) == EOF)
+		return err_set(ERR_IO, "%s: %s", r->tmp, strerror(errno));
+	r->lines++;
+	return 0;
+}
+
+static int
+finish_file(FILE *f, const char *tmp, const char *path)
+{
+	int ret = 0;
+
+	if (fflush(f) != 0 || fsync(fileno(f)) == -1)
+		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (fclose(f) != 0 && ret == 0)
+		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (ret == 0 && rename(tmp, path) == -1)
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	return ret;
+}
+
+int
+ocsprefresh_write_responses(const struct ca_config *c, struct db *db,
+    time_t now, long long *lines)
+{
+	struct responses r;
+	struct db_filter f;
+	char *path = NULL, *tmp = NULL;
+	int fd, ret;
+
+	memset(&r, 0, sizeof(r));
+	if ((path = ocsp_path(c, OCSPREFRESH_RESPONSES, "")) == NULL ||
+	    (tmp = ocsp_path(c, OCSPREFRESH_RESPONSES, ".new")) == NULL ||
+	    (r.b64 = malloc(OCSP_REQUEST_MAX / 3 * 4 + 8)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	(void)unlink(tmp);	/* left by a crash */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1 || (r.f = fdopen(fd, "w")) == NULL) {
+		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		goto out;
+	}
+	r.c = c;
+	r.tmp = tmp;
+	memset(&f, 0, sizeof(f));
+	f.not_expired_at = (long long)now;
+	f.lean = 1;
+	if ((ret = db_each(db, &f, add_line, &r)) != 0) {
+		fclose(r.f);
+		(void)unlink(tmp);
+		goto out;
+	}
+	if ((ret = finish_file(r.f, tmp, path)) != 0)
+		(void)unlink(tmp);
+	else if (lines != NULL)
+		*lines = r.lines;
+out:
+	free(r.b64);
+	free(tmp);
+	free(path);
+	return ret;
+}

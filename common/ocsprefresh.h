@@ -1,0 +1,84 @@
+/*
+ * ocsprefresh.h: what pki-ocsp refresh and pki-revoke share about the
+ * pre-signed OCSP responses of an online CA: opening the delegated
+ * signer, publishing one response file, re-signing one serial at once,
+ * and the responses file that `cfssl ocspserve -responses` reads.
+ *
+ * Trusts: the CA's configuration, the inventory and the signer files
+ * (ocsp_signer_new() checks them against the CA certificate).  Secret:
+ * the PIN (read into secmem and wiped) and the signer key (held by
+ * OpenSSL).  Files are replaced by rename, so a reader sees the old
+ * complete file or the new complete one.
+ */
+#ifndef PKI_OCSPREFRESH_H
+#define PKI_OCSPREFRESH_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "cacfg.h"
+#include "db.h"
+#include "ocsp.h"
+#include "pin.h"
+
+/* The cfssl responses file in the OCSP publish directory. */
+#define OCSPREFRESH_RESPONSES	"responses"
+
+/*
+ * The inventory's meta key that ocsprefresh_one() sets to "1": the
+ * responses file lags a response file, and the next pki-ocsp refresh
+ * rewrites it (then sets "0").
+ */
+#define OCSPREFRESH_STALE	"ocsp_responses_stale"
+
+/*
+ * Create the CA's OCSP publish directory if missing and check that it
+ * is writable.  Returns 0, ERR_CONFIG (none configured, not writable)
+ * or ERR_IO.
+ */
+int	ocsprefresh_dir_ready(const struct ca_config *c);
+
+/*
+ * The delegated signer of CA c (certificate ca), its key decrypted with
+ * the CA's PIN from cacfg_read_pin(c, cli, ...).  Free *out with
+ * ocsp_signer_free().  Returns 0, ERR_CONFIG (no signer: run pki-ocsp
+ * init-signer), or errors of x509_load(), pin_read(), keyfile_read()
+ * and ocsp_signer_new().
+ */
+int	ocsprefresh_open_signer(const struct ca_config *c, X509 *ca,
+	    const struct pin_source *cli, struct ocsp_signer **out);
+
+/*
+ * Publish der as DIR/SERIAL.der (DIR the OCSP publish directory):
+ * written to SERIAL.der.new without fsync, then renamed; call
+ * fileio_sync() once for a batch.  Returns 0, ERR_IO or ERR_INTERNAL.
+ */
+int	ocsprefresh_publish(const struct ca_config *c, const char *serial,
+	    const unsigned char *der, size_t len);
+
+/*
+ * Re-sign the response of one issued or revoked serial now, as
+ * pki-ocsp refresh would: sign with s (thisUpdate now, nextUpdate now
+ * plus the CA's OCSP validity), publish the file, sync, record it
+ * with db_set_ocsp() and mark the responses file stale (see above).
+ * Returns 0, ERR_NOINPUT (unknown serial), ERR_DATA (not issued or
+ * revoked), ERR_NO (the row changed meanwhile), or errors of
+ * ocsp_sign() and the file and inventory calls.
+ */
+int	ocsprefresh_one(const struct ca_config *c,
+	    const struct ocsp_signer *s, struct db *db, const char *serial,
+	    time_t now);
+
+/*
+ * Write DIR/responses atomically (temporary file, fsync, rename): one
+ * line per issued or revoked certificate not expired at now whose
+ * response file exists, holding that file base64-encoded.  *lines (may
+ * be NULL) gets the number of lines.  Returns 0, ERR_IO or
+ * ERR_INTERNAL, or errors of db_each().
+ */
+int	ocsprefresh_write_responses(const struct ca_config *c,
+	    struct db *db, time_t now, long long *lines);
+
+#endif
