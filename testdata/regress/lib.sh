@@ -83,3 +83,73 @@ done_testing() {
 	echo "# $name: $passed ok, $failed failing"
 	[ "$failed" -eq 0 ]
 }
+
+# dev_ca_setup "PROFILE..." [no-install]: the online CA the revocation
+# tests share, made through the ceremony programs as an operator would:
+# a root (P-256 in SoftHSM2 token root-ca, PIN in $T/root.pin, no
+# backup), a dev CA (P-256 in token dev-ca, PIN in $T/dev.pin, named in
+# ca.yaml's pin_file) from pki-ca-init, signed by pki-root-sign under
+# policies/intermediate-dev.yaml and installed with pki-ca-install
+# (unless the second argument is no-install).  Leaves the shell in $T
+# with P (the policies) and PKI_CA_DIR set.
+dev_ca_setup() {
+	softhsm_setup
+	softhsm_token root-ca 123456
+	softhsm_token dev-ca 654321
+	printf '123456\n' >"$T/root.pin"
+	printf '654321\n' >"$T/dev.pin"
+	cd "$T" || exit 70
+	P=$top/policies
+	cat >root.yaml <<EOT
+ceremony: { name: "Root", administrator: "Alice", witnesses: ["Walter"] }
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" }
+certificate:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Test Root" }
+  validity_years: 20
+backup: { method: none }
+output: { directory: root }
+EOT
+	check "root ceremony" pki-root-keygen --rehearsal --yes \
+	    --pin-file root.pin root.yaml
+	cat >dev-init.yaml <<EOT
+name: dev
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=dev-ca;object=dev-key" }
+  pin_file: $T/dev.pin
+csr:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Dev CA" }
+urls:
+  crl: http://pki.example.org/dev.crl
+  ocsp: http://ocsp.example.org/dev
+profiles:
+  directory: $P
+  allowed: [$(echo "$1" | sed 's/ /, /g')]
+issuance: { backdate: 5m }
+crl: { validity: 2d, shards: 1, delta: false }
+ocsp: { validity: 1d, refresh: 12h }
+publish: { crl: publish/crl, ocsp: publish/ocsp }
+EOT
+	check "pki-ca-init dev" pki-ca-init --ca dev --config dev-init.yaml --yes
+	cat >sign-dev.yaml <<EOT
+ceremony: { name: "Sign dev", administrator: "Alice", witnesses: ["Walter"] }
+root:
+  certificate: root/root.pem
+  key: { hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" } }
+  ledger: root/ledger.log
+  transcript: root/transcript.log
+sign:
+  csr: dev/ca.csr
+  policy: $P/intermediate-dev.yaml
+  output: { certificate: dev.pem, chain: dev-chain.pem }
+EOT
+	check "pki-root-sign dev" pki-root-sign --rehearsal --yes \
+	    --pin-file root.pin sign-dev.yaml
+	[ "${2:-}" = no-install ] ||
+	    check "pki-ca-install dev" pki-ca-install --ca dev --yes dev.pem \
+	    root/root.pem
+	PKI_CA_DIR=$T/dev
+	export PKI_CA_DIR
+}

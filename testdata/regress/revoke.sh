@@ -10,63 +10,7 @@
 # the next pki-ocsp refresh re-signs; with --pin-file it re-signs at once.
 . "$(dirname "$0")/lib.sh"
 
-softhsm_setup
-softhsm_token root-ca 123456
-softhsm_token dev-ca 654321
-printf '123456\n' >"$T/root.pin"
-printf '654321\n' >"$T/dev.pin"
-cd "$T" || exit 70
-P=$top/policies
-
-cat >root.yaml <<EOF
-ceremony: { name: "Root", administrator: "Alice", witnesses: ["Walter"] }
-key:
-  type: p256
-  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" }
-certificate:
-  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Test Root" }
-  validity_years: 20
-backup: { method: none }
-output: { directory: root }
-EOF
-check "root ceremony" pki-root-keygen --rehearsal --yes --pin-file root.pin \
-    root.yaml
-cat >dev-init.yaml <<EOF
-name: dev
-key:
-  type: p256
-  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=dev-ca;object=dev-key" }
-  pin_file: $T/dev.pin
-csr:
-  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Dev CA" }
-urls:
-  crl: http://pki.example.org/dev.crl
-  ocsp: http://ocsp.example.org/dev
-profiles:
-  directory: $P
-  allowed: [mtls-server]
-issuance: { backdate: 5m }
-crl: { validity: 2d, shards: 1, delta: false }
-ocsp: { validity: 1d, refresh: 12h }
-publish: { crl: publish/crl, ocsp: publish/ocsp }
-EOF
-check "pki-ca-init dev" pki-ca-init --ca dev --config dev-init.yaml --yes
-cat >sign-dev.yaml <<EOF
-ceremony: { name: "Sign dev", administrator: "Alice", witnesses: ["Walter"] }
-root:
-  certificate: root/root.pem
-  key: { hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" } }
-  ledger: root/ledger.log
-  transcript: root/transcript.log
-sign:
-  csr: dev/ca.csr
-  policy: $P/intermediate-dev.yaml
-  output: { certificate: dev.pem, chain: dev-chain.pem }
-EOF
-check "pki-root-sign dev" pki-root-sign --rehearsal --yes --pin-file root.pin \
-    sign-dev.yaml
-check "pki-ca-install dev" pki-ca-install --ca dev --yes dev.pem root/root.pem
-export PKI_CA_DIR=$T/dev
+dev_ca_setup "mtls-server"
 
 q() { sqlite3 dev/inventory.db "$1"; }
 csr() {	# csr NAME: a P-256 key and CSR for NAME.svc.dev.example.internal
