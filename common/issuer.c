@@ -78,7 +78,8 @@ issuer_open(const char *dir, const struct pin_source *pin,
 	    (ret = fileio_read(is->cfg->root_path, PEM_MAX, &is->root_pem,
 	    &is->root_len)) != 0 ||
 	    (ret = db_open(is->cfg->db_path, 0, &is->db)) != 0 ||
-	    (ret = cacfg_open_key(is->cfg, pin, is->ca, 0, &is->key)) != 0 ||
+	    (ret = cacfg_open_key(is->cfg, pin, is->ca, CACFG_KEY_AUDIT,
+	    &is->key)) != 0 ||
 	    (ret = keytype_generate(cacfg_key_type(is->key),
 	    &is->lint_key)) != 0)
 		goto out;
@@ -135,6 +136,12 @@ issuer_root_pem(const struct issuer *is, size_t *len)
 {
 	*len = is->root_len;
 	return is->root_pem;
+}
+
+const struct ca_key *
+issuer_key(const struct issuer *is)
+{
+	return is->key;
 }
 
 int
@@ -476,7 +483,7 @@ audit_items(struct issuer *is, const struct issue_item *items, size_t n)
 		json_add_str_array(j, "serials", serials, k);
 		json_add_str(j, "outcome", "issued");
 		if ((ret = json_text(j, (const char **)&serials[n], &i)) == 0)
-			ret = cacfg_audit(is->cfg, NULL, first->program,
+			ret = cacfg_audit(is->cfg, is->key, first->program,
 			    "issue", serials[n]);
 	}
 	json_free(j);

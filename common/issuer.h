@@ -32,8 +32,11 @@ struct issuer;
 /*
  * Open the CA in dir: ca.yaml, the installed certificate (ERR_CONFIG if
  * the CA is not installed or its certificate has expired), the chain,
- * the inventory and the CA key (pin: the CLI's PIN source, or NULL for
- * ca.yaml's pin_file or a prompt).  threads: how many signers will run
+ * the inventory, the CA key and the audit key (pin: the CLI's PIN
+ * source, or NULL for ca.yaml's pin_file or a prompt).  Every audit
+ * entry issuer_complete() appends is sealed at once, so the log
+ * verifies after every run.  The audit key costs one Argon2id
+ * derivation (about a second) unless the PIN is a 64-hex machine key.  threads: how many signers will run
  * at once (a token key is used by one at a time).
  */
 int	issuer_open(const char *dir, const struct pin_source *pin,
@@ -46,6 +49,10 @@ X509	*issuer_ca_cert(const struct issuer *is);
 /* The chain (CA certificate then root) and the root, as PEM. */
 const unsigned char *issuer_chain_pem(const struct issuer *is, size_t *len);
 const unsigned char *issuer_root_pem(const struct issuer *is, size_t *len);
+
+/* The CA key, with the audit key opened too: cacfg_audit() with it
+ * appends and seals the CA's audit log. */
+const struct ca_key *issuer_key(const struct issuer *is);
 
 /* 1 if the CA key may sign from several threads at once. */
 int	issuer_parallel(const struct issuer *is);

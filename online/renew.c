@@ -501,8 +501,8 @@ audit_renewal(struct issuer *is, const struct job *r)
 	json_add_str(j, "cert", r->o->cert);
 	json_add_bool(j, "key_reused", r->o->reuse_key);
 	if ((ret = json_text(j, &members, NULL)) == 0)
-		ret = cacfg_audit(issuer_config(is), NULL, PROG, "renew",
-		    members);
+		ret = cacfg_audit(issuer_config(is), issuer_key(is), PROG,
+		    "renew", members);
 	json_free(j);
 	return ret;
 }

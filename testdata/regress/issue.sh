@@ -233,6 +233,10 @@ cat conc/1.out conc/2.out conc/3.out conc/4.out | cut -d' ' -f1 | sort -u >seria
 check "a batch certificate verifies" verify conc/3/499.pem
 [ "$(sqlite3 dev/inventory.db 'PRAGMA integrity_check;')" = ok ] &&
     pass "integrity_check ok" || fail "integrity_check"
+check "audit.log verifies: every issuer sealed its entries" \
+    pki-audit verify dev/audit.log
+[ "$(grep -c '"action":"issue"' dev/audit.log)" -ge 10 ] &&
+    pass "audit.log holds the issue entries" || fail "issue entries"
 
 # --- a real mTLS handshake on loopback --------------------------------------------
 cat root/root.pem >trust.pem
