@@ -42,7 +42,6 @@
 #include "x509.h"
 #include "yamlcfg.h"
 
-#define CACFG_MAX_FILE		((size_t)1 << 20)
 #define MAX_PATH		4096
 #define MAX_NAME		64
 #define DAY			86400LL
@@ -859,30 +858,6 @@ set_paths(struct ca_config *c)
 	return 0;
 }
 
-/* Read the file once: the hash is of the bytes that are parsed. */
-static int
-read_and_parse(struct ca_config *c, const char *path)
-{
-	unsigned char *buf = NULL;
-	size_t len;
-	int ret;
-
-	ret = fileio_read(path, CACFG_MAX_FILE, &buf, &len);
-	if (ret == ERR_DATA)
-		ret = err_set(ERR_CONFIG, "%s: larger than %zu bytes", path,
-		    CACFG_MAX_FILE);
-	if (ret != 0)
-		goto out;
-	if (EVP_Digest(buf, len, c->sha256, NULL, EVP_sha256(), NULL) != 1) {
-		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
-		goto out;
-	}
-	ret = yamlcfg_parse(path, buf, len, &c->tree);
-out:
-	free(buf);
-	return ret;
-}
-
 /* The sections in dependency order: crl before urls. */
 static int
 load_sections(struct load *l)
@@ -935,7 +910,7 @@ load_common(const char *path, const char *dir, int init,
 		return oom();
 	if ((ret = copy_str(path, &l.c->path)) != 0 ||
 	    (ret = copy_str(dir, &l.c->dir)) != 0 ||
-	    (ret = read_and_parse(l.c, path)) != 0)
+	    (ret = yamlcfg_load_hashed(path, l.c->sha256, &l.c->tree)) != 0)
 		goto out;
 	if (init && (base = dir_of(path)) == NULL) {
 		ret = oom();

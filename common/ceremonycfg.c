@@ -22,7 +22,6 @@
 #include "fileio.h"
 #include "yamlcfg.h"
 
-#define CEREMONY_MAX_FILE	((size_t)1 << 20)
 #define MAX_CEREMONY_NAME	128
 #define MAX_PERSON		64	/* administrator, witnesses */
 #define MAX_WITNESSES		16
@@ -478,31 +477,6 @@ load_output(struct root_ceremony *c, const struct ynode *root,
 	return get_text(out, path, "directory", 1, MAX_PATH, &c->output_dir);
 }
 
-/* Read the file once: the hash is of the bytes that are parsed. */
-static int
-read_and_parse(struct root_ceremony *c, const char *path,
-    struct ynode **root)
-{
-	unsigned char *buf = NULL;
-	size_t len;
-	int ret;
-
-	ret = fileio_read(path, CEREMONY_MAX_FILE, &buf, &len);
-	if (ret == ERR_DATA)
-		ret = err_set(ERR_CONFIG, "%s: larger than %zu bytes", path,
-		    CEREMONY_MAX_FILE);
-	if (ret != 0)
-		goto out;
-	if (EVP_Digest(buf, len, c->sha256, NULL, EVP_sha256(), NULL) != 1) {
-		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
-		goto out;
-	}
-	ret = yamlcfg_parse(path, buf, len, root);
-out:
-	free(buf);
-	return ret;
-}
-
 int
 ceremonycfg_load(const char *path, struct root_ceremony **out)
 {
@@ -514,7 +488,7 @@ ceremonycfg_load(const char *path, struct root_ceremony **out)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
 	if ((ret = copy_str(path, &c->path)) != 0 ||
-	    (ret = read_and_parse(c, path, &root)) != 0)
+	    (ret = yamlcfg_load_hashed(path, c->sha256, &root)) != 0)
 		goto out;
 	if ((ret = yamlcfg_check_keys(root, path, NULL, top_keys)) != 0 ||
 	    (ret = load_people(c, root, path)) != 0 ||

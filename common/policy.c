@@ -28,7 +28,6 @@
 #include "policy.h"
 #include "yamlcfg.h"
 
-#define POLICY_MAX_FILE		((size_t)1 << 20)
 #define MAX_NAME		64
 #define MAX_SUBTREES		64	/* entries in one list */
 #define MAX_URL			1024
@@ -867,30 +866,6 @@ load_oids(struct intermediate_policy *p, const struct ynode *root,
 	return 0;
 }
 
-/* Read the file once: the hash is of the bytes that are parsed. */
-static int
-read_and_parse(struct intermediate_policy *p, const char *path)
-{
-	unsigned char *buf = NULL;
-	size_t len;
-	int ret;
-
-	ret = fileio_read(path, POLICY_MAX_FILE, &buf, &len);
-	if (ret == ERR_DATA)
-		ret = err_set(ERR_CONFIG, "%s: larger than %zu bytes", path,
-		    POLICY_MAX_FILE);
-	if (ret != 0)
-		goto out;
-	if (EVP_Digest(buf, len, p->sha256, NULL, EVP_sha256(), NULL) != 1) {
-		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
-		goto out;
-	}
-	ret = yamlcfg_parse(path, buf, len, &p->tree);
-out:
-	free(buf);
-	return ret;
-}
-
 int
 policy_load(const char *path, struct intermediate_policy **out)
 {
@@ -901,7 +876,7 @@ policy_load(const char *path, struct intermediate_policy **out)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
 	if ((ret = copy_str(path, &p->path)) != 0 ||
-	    (ret = read_and_parse(p, path)) != 0)
+	    (ret = yamlcfg_load_hashed(path, p->sha256, &p->tree)) != 0)
 		goto out;
 	if ((ret = yamlcfg_check_keys(p->tree, path, NULL, top_keys)) != 0 ||
 	    (ret = load_name(p, p->tree, path)) != 0 ||

@@ -36,7 +36,6 @@
 #include "profile.h"
 #include "yamlcfg.h"
 
-#define PROFILE_MAX_FILE	((size_t)1 << 20)
 #define MAX_NAME		64
 #define MAX_DESCRIPTION		128
 #define MAX_PATTERNS		64
@@ -1619,30 +1618,6 @@ load_lifetime(struct profile *p, const char *path)
 	return 0;
 }
 
-/* Read the file once: the hash is of the bytes that are parsed. */
-static int
-read_and_parse(struct profile *p, const char *path)
-{
-	unsigned char *buf = NULL;
-	size_t len;
-	int ret;
-
-	ret = fileio_read(path, PROFILE_MAX_FILE, &buf, &len);
-	if (ret == ERR_DATA)
-		ret = err_set(ERR_CONFIG, "%s: larger than %zu bytes", path,
-		    PROFILE_MAX_FILE);
-	if (ret != 0)
-		goto out;
-	if (EVP_Digest(buf, len, p->sha256, NULL, EVP_sha256(), NULL) != 1) {
-		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
-		goto out;
-	}
-	ret = yamlcfg_parse(path, buf, len, &p->tree);
-out:
-	free(buf);
-	return ret;
-}
-
 /*
  * profile_load(); *not_profile (when not NULL) is set to 1 if the file
  * parses but has no "profile" key, and nothing is checked further.
@@ -1657,7 +1632,7 @@ load_file(const char *path, struct profile **out, int *not_profile)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
 	if ((ret = copy_str(path, &p->path)) != 0 ||
-	    (ret = read_and_parse(p, path)) != 0)
+	    (ret = yamlcfg_load_hashed(path, p->sha256, &p->tree)) != 0)
 		goto out;
 	if (not_profile != NULL && yamlcfg_get(p->tree, "profile") == NULL) {
 		*not_profile = 1;

@@ -25,7 +25,6 @@
 #include "signcfg.h"
 #include "yamlcfg.h"
 
-#define SIGNCFG_MAX_FILE	((size_t)1 << 20)
 #define MAX_CEREMONY_NAME	128
 #define MAX_PERSON		64
 #define MAX_WITNESSES		16
@@ -290,30 +289,6 @@ load_crl(struct root_session *s, const char *path, struct paths *ps,
 	    &s->crl_out);
 }
 
-/* Read the file once: the hash is of the bytes that are parsed. */
-static int
-read_and_parse(struct root_session *s, const char *path)
-{
-	unsigned char *buf = NULL;
-	size_t len;
-	int ret;
-
-	ret = fileio_read(path, SIGNCFG_MAX_FILE, &buf, &len);
-	if (ret == ERR_DATA)
-		ret = err_set(ERR_CONFIG, "%s: larger than %zu bytes", path,
-		    SIGNCFG_MAX_FILE);
-	if (ret != 0)
-		goto out;
-	if (EVP_Digest(buf, len, s->sha256, NULL, EVP_sha256(), NULL) != 1) {
-		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
-		goto out;
-	}
-	ret = yamlcfg_parse(path, buf, len, &s->tree);
-out:
-	free(buf);
-	return ret;
-}
-
 int
 signcfg_load(const char *path, enum signcfg_kind kind,
     struct root_session **out)
@@ -330,7 +305,7 @@ signcfg_load(const char *path, enum signcfg_kind kind,
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if ((ret = read_and_parse(s, path)) != 0 ||
+	if ((ret = yamlcfg_load_hashed(path, s->sha256, &s->tree)) != 0 ||
 	    (ret = yamlcfg_check_keys(s->tree, path, NULL, top_keys)) != 0 ||
 	    (ret = load_people(s, path)) != 0 ||
 	    (ret = load_root(s, path, &ps)) != 0 ||

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <yaml.h>
 
 #include "err.h"
@@ -545,6 +546,13 @@ yamlcfg_parse(const char *path, const unsigned char *buf, size_t len,
 int
 yamlcfg_load(const char *path, struct ynode **root)
 {
+	return yamlcfg_load_hashed(path, NULL, root);
+}
+
+int
+yamlcfg_load_hashed(const char *path, unsigned char sha256[32],
+    struct ynode **root)
+{
 	unsigned char *buf = NULL;
 	size_t len;
 	int ret;
@@ -556,6 +564,12 @@ yamlcfg_load(const char *path, struct ynode **root)
 		    YAMLCFG_MAX_SIZE);
 	if (ret != 0)
 		goto out;
+	/* The file is read once: the hash is of the bytes parsed. */
+	if (sha256 != NULL &&
+	    EVP_Digest(buf, len, sha256, NULL, EVP_sha256(), NULL) != 1) {
+		ret = err_set(ERR_INTERNAL, "SHA-256 failed");
+		goto out;
+	}
 	ret = yamlcfg_parse(path, buf, len, root);
 out:
 	free(buf);

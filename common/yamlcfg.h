@@ -60,6 +60,14 @@ struct ynode {
 int	yamlcfg_load(const char *path, struct ynode **root);
 
 /*
+ * yamlcfg_load(), and the SHA-256 of exactly the bytes parsed into
+ * sha256 (NULL: not wanted), for the reviewed files whose hash goes on
+ * screen and into transcripts.
+ */
+int	yamlcfg_load_hashed(const char *path, unsigned char sha256[32],
+	    struct ynode **root);
+
+/*
  * As yamlcfg_load() for len bytes already in memory, which path names
  * in messages.  For callers that must hash the very bytes they parse.
  */
