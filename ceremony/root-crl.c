@@ -29,6 +29,7 @@
 
 #include <openssl/x509.h>
 
+#include "args.h"
 #include "crl.h"
 #include "envgate.h"
 #include "err.h"
@@ -47,11 +48,7 @@
 #define DAY		86400
 
 struct opts {
-	const char *config;
-	int rehearsal;
-	int yes;
-	int pin_set;
-	struct pin_source pin;
+	struct args_ceremony cer;	/* the ceremony file and options */
 	const char *revoke;		/* as typed */
 	char serial[41];		/* normalised */
 	const char *reason_name;
@@ -134,21 +131,12 @@ check_revoke_args(struct opts *o)
 static int
 parse_opt(int c, struct opts *o)
 {
+	int ret, taken;
+
+	if ((ret = args_ceremony_option(&o->cer, c, optarg, &taken)) != 0 ||
+	    taken)
+		return ret;
 	switch (c) {
-	case 'r':
-	case 'y':
-		if ((c == 'r' ? o->rehearsal : o->yes) != 0)
-			return err_set(ERR_USAGE, "option given twice");
-		*(c == 'r' ? &o->rehearsal : &o->yes) = 1;
-		return 0;
-	case 'p':
-	case 'f':
-		if (o->pin_set++)
-			return err_set(ERR_USAGE, "give one PIN source");
-		return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd",
-		    optarg, &o->pin);
-	case 'c':
-		return set_once(&o->config, optarg, "config");
 	case 'R':
 		return set_once(&o->revoke, optarg, "revoke");
 	case 'e':
@@ -170,11 +158,7 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "rehearsal", no_argument, NULL, 'r' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "pin-file", required_argument, NULL, 'p' },
-		{ "pin-fd", required_argument, NULL, 'f' },
-		{ "config", required_argument, NULL, 'c' },
+		ARGS_CEREMONY_LONGOPTS,
 		{ "revoke", required_argument, NULL, 'R' },
 		{ "reason", required_argument, NULL, 'e' },
 		{ "time", required_argument, NULL, 't' },
@@ -185,15 +169,12 @@ parse_args(int argc, char **argv, struct opts *o)
 	int c, ret;
 
 	memset(o, 0, sizeof(*o));
-	o->pin.kind = PIN_PROMPT;
+	args_ceremony_init(&o->cer);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 		if ((ret = parse_opt(c, o)) != 0)
 			return ret;
-	if (optind < argc && o->config == NULL)
-		o->config = argv[optind++];
-	if (optind != argc || o->config == NULL)
-		return err_set(ERR_USAGE, "give one ceremony file (see "
-		    "--help)");
+	if ((ret = args_ceremony_file(&o->cer, argc, argv)) != 0)
+		return ret;
 	return check_revoke_args(o);
 }
 
@@ -413,7 +394,7 @@ load_and_check(struct crlrun *c)
 	struct root_session *s;
 	int ret;
 
-	if ((ret = signcfg_load(c->opts->config, SIGNCFG_CRL, &c->cfg)) != 0)
+	if ((ret = signcfg_load(c->opts->cer.config, SIGNCFG_CRL, &c->cfg)) != 0)
 		return ret;
 	s = c->cfg;
 	c->pem_out.path = s->crl_out;
@@ -421,7 +402,7 @@ load_and_check(struct crlrun *c)
 		return ret;
 	printf("UTC time now: %s (witnesses: check it against an "
 	    "independent clock)\n", c->gate.utc);
-	if ((ret = envgate_enforce(&c->gate, c->opts->rehearsal)) != 0 ||
+	if ((ret = envgate_enforce(&c->gate, c->opts->cer.rehearsal)) != 0 ||
 	    (ret = x509_load(s->root_cert, &c->root)) != 0 ||
 	    (ret = ledger_open(s->ledger, 0, &c->ledger)) != 0 ||
 	    (ret = check_ledger_root(c)) != 0 ||
@@ -432,7 +413,7 @@ load_and_check(struct crlrun *c)
 	    (ret = build_and_lint(c)) != 0)
 		return ret;
 	return rootkey_open(s->hsm_module, s->hsm_uri, s->key_file,
-	    &c->opts->pin, c->root, &c->key);
+	    &c->opts->cer.pin, c->root, &c->key);
 }
 
 /* ---- phase 3: the plan ---- */
@@ -476,7 +457,7 @@ show_plan(struct crlrun *c)
 	ledger_time_format(c->this_update, t1);
 	ledger_time_format(c->next_update, t2);
 	printf("\nPlan for \"%s\"%s\n", s->name,
-	    c->opts->rehearsal ? " (REHEARSAL)" : "");
+	    c->opts->cer.rehearsal ? " (REHEARSAL)" : "");
 	printf("  administrator: %s\n", s->administrator);
 	for (i = 0; i < s->nwitnesses; i++)
 		printf("  witness:       %s\n", s->witnesses[i]);
@@ -502,7 +483,7 @@ show_plan(struct crlrun *c)
 	show_output(&c->pem_out);
 	show_output(&c->der_out);
 	printf("\n");
-	return ui_confirm("Proceed with this plan?", c->opts->yes);
+	return ui_confirm("Proceed with this plan?", c->opts->cer.yes);
 }
 
 /* ---- phase 4: the ceremony ---- */
@@ -616,8 +597,8 @@ ceremony(struct crlrun *c)
 	/* From here on a signal stops us only at a step boundary. */
 	ui_block_signals();
 	if ((ret = transcript_open(c->cfg->transcript, PROG,
-	    c->opts->rehearsal, &c->gate, c->cfg->sha256, &c->log)) != 0 ||
-	    (ret = transcript_note(c->log, "plan-confirmed", c->opts->yes ?
+	    c->opts->cer.rehearsal, &c->gate, c->cfg->sha256, &c->log)) != 0 ||
+	    (ret = transcript_note(c->log, "plan-confirmed", c->opts->cer.yes ?
 	    "--yes given" : "typed yes")) != 0)
 		return ret;
 	if ((ret = sign_and_check(c)) != 0 || (ret = ui_interrupted()) != 0 ||

@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "args.h"
 #include "ceremonycfg.h"
 #include "envgate.h"
 #include "err.h"
@@ -42,10 +43,7 @@
 #define PROG	"pki-root-keygen"
 
 struct opts {
-	const char *config;
-	int rehearsal;
-	int yes;
-	struct pin_source pin;
+	struct args_ceremony cer;	/* the ceremony file and options */
 };
 
 struct keygen {
@@ -84,55 +82,31 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "rehearsal", no_argument, NULL, 'r' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "pin-file", required_argument, NULL, 'p' },
-		{ "pin-fd", required_argument, NULL, 'f' },
-		{ "config", required_argument, NULL, 'c' },
+		ARGS_CEREMONY_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, seen_pin = 0, ret;
+	int c, ret, taken;
 
-	memset(o, 0, sizeof(*o));
-	o->pin.kind = PIN_PROMPT;
+	args_ceremony_init(&o->cer);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-		case 'y':
-			if ((c == 'r' ? o->rehearsal : o->yes) != 0)
-				return err_set(ERR_USAGE, "option given twice");
-			*(c == 'r' ? &o->rehearsal : &o->yes) = 1;
-			break;
-		case 'p':
-		case 'f':
-			if (seen_pin++)
-				return err_set(ERR_USAGE, "give one PIN source");
-			if ((ret = pin_source_parse(c == 'p' ? "--pin-file" :
-			    "--pin-fd", optarg, &o->pin)) != 0)
-				return ret;
-			break;
-		case 'c':
-			if (o->config != NULL)
-				return err_set(ERR_USAGE, "one ceremony file");
-			o->config = optarg;
-			break;
-		case 'h':
+		if ((ret = args_ceremony_option(&o->cer, c, optarg,
+		    &taken)) != 0)
+			return ret;
+		if (taken)
+			continue;
+		if (c == 'h') {
 			usage(stdout);
 			exit(0);
-		case 'V':
+		}
+		if (c == 'V') {
 			printf("%s %s\n", PROG, PKI_VERSION);
 			exit(0);
-		default:
-			return ERR_USAGE;
 		}
+		return ERR_USAGE;
 	}
-	if (optind < argc && o->config == NULL)
-		o->config = argv[optind++];
-	if (optind != argc || o->config == NULL)
-		return err_set(ERR_USAGE, "give one ceremony file (see --help)");
-	return 0;
+	return args_ceremony_file(&o->cer, argc, argv);
 }
 
 /* Phase 2: everything is checked before anything is created. */
@@ -142,7 +116,7 @@ load_and_check(struct keygen *k)
 	const struct root_ceremony *cfg;
 	int ret, exists = 0;
 
-	if ((ret = ceremonycfg_load(k->opts->config, &k->cfg)) != 0)
+	if ((ret = ceremonycfg_load(k->opts->cer.config, &k->cfg)) != 0)
 		return ret;
 	cfg = k->cfg;
 	if (fileio_exists(cfg->output_dir))
@@ -152,15 +126,15 @@ load_and_check(struct keygen *k)
 		return ret;
 	printf("UTC time now: %s (witnesses: check it against an "
 	    "independent clock)\n", k->gate.utc);
-	if ((ret = envgate_enforce(&k->gate, k->opts->rehearsal)) != 0)
+	if ((ret = envgate_enforce(&k->gate, k->opts->cer.rehearsal)) != 0)
 		return ret;
 	if (cfg->hsm_module == NULL)
-		return pin_read_new(&k->opts->pin, "Passphrase for the root "
+		return pin_read_new(&k->opts->cer.pin, "Passphrase for the root "
 		    "key file: ", &k->pin);
 	if (access(cfg->hsm_module, R_OK) != 0)
 		return err_set(ERR_UNAVAILABLE, "%s: cannot read PKCS#11 "
 		    "module", cfg->hsm_module);
-	if ((ret = pin_read(&k->opts->pin, "HSM user PIN: ", &k->pin)) != 0)
+	if ((ret = pin_read(&k->opts->cer.pin, "HSM user PIN: ", &k->pin)) != 0)
 		return ret;
 	if ((ret = hsm_open(cfg->hsm_module, cfg->hsm_uri, k->pin,
 	    &k->hsm)) != 0)
@@ -182,7 +156,7 @@ show_plan(struct keygen *k)
 	size_t i;
 
 	printf("\nPlan for \"%s\"%s\n", c->name,
-	    k->opts->rehearsal ? " (REHEARSAL)" : "");
+	    k->opts->cer.rehearsal ? " (REHEARSAL)" : "");
 	printf("  administrator: %s\n", c->administrator);
 	for (i = 0; i < c->nwitnesses; i++)
 		printf("  witness:       %s\n", c->witnesses[i]);
@@ -203,7 +177,7 @@ show_plan(struct keygen *k)
 		printf("  backup:        none (key generated inside the HSM; "
 		    "rely on the HSM vendor's own backup)\n");
 	printf("  output:        %s/\n\n", c->output_dir);
-	return ui_confirm("Proceed with this plan?", k->opts->yes);
+	return ui_confirm("Proceed with this plan?", k->opts->cer.yes);
 }
 
 static int
@@ -434,7 +408,7 @@ static int
 readback(struct keygen *k)
 {
 	unsigned i, n = (unsigned)k->cfg->ncustodians;
-	int typed = ui_interactive() && !k->opts->yes;
+	int typed = ui_interactive() && !k->opts->cer.yes;
 	struct share *got = NULL;
 	int ret = 0;
 
@@ -510,11 +484,11 @@ ceremony(struct keygen *k)
 		return ret;
 	if ((path = fileio_join(k->stage, "transcript.log")) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
-	ret = transcript_open(path, PROG, k->opts->rehearsal, &k->gate,
+	ret = transcript_open(path, PROG, k->opts->cer.rehearsal, &k->gate,
 	    k->cfg->sha256, &k->log);
 	free(path);
 	if (ret != 0 || (ret = transcript_note(k->log, "plan-confirmed",
-	    k->opts->yes ? "--yes given" : "typed yes")) != 0)
+	    k->opts->cer.yes ? "--yes given" : "typed yes")) != 0)
 		return ret;
 	if ((ret = make_key_and_cert(k)) != 0 ||
 	    (ret = ui_interrupted()) != 0)

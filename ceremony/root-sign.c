@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "args.h"
 #include "csr.h"
 #include "envgate.h"
 #include "err.h"
@@ -41,9 +42,7 @@
 #define PROG	"pki-root-sign"
 
 struct opts {
-	const char *config;
-	int rehearsal, yes, pin_set;
-	struct pin_source pin;
+	struct args_ceremony cer;	/* the ceremony file and options */
 };
 
 struct signing {
@@ -77,55 +76,31 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "rehearsal", no_argument, NULL, 'r' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "pin-file", required_argument, NULL, 'p' },
-		{ "pin-fd", required_argument, NULL, 'f' },
-		{ "config", required_argument, NULL, 'c' },
+		ARGS_CEREMONY_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, ret;
+	int c, ret, taken;
 
-	memset(o, 0, sizeof(*o));
-	o->pin.kind = PIN_PROMPT;
+	args_ceremony_init(&o->cer);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-		case 'y':
-			if ((c == 'r' ? o->rehearsal : o->yes) != 0)
-				return err_set(ERR_USAGE, "option given twice");
-			*(c == 'r' ? &o->rehearsal : &o->yes) = 1;
-			break;
-		case 'p':
-		case 'f':
-			if (o->pin_set++)
-				return err_set(ERR_USAGE, "give one PIN source");
-			if ((ret = pin_source_parse(c == 'p' ? "--pin-file" :
-			    "--pin-fd", optarg, &o->pin)) != 0)
-				return ret;
-			break;
-		case 'c':
-			if (o->config != NULL)
-				return err_set(ERR_USAGE, "one ceremony file");
-			o->config = optarg;
-			break;
-		case 'h':
+		if ((ret = args_ceremony_option(&o->cer, c, optarg,
+		    &taken)) != 0)
+			return ret;
+		if (taken)
+			continue;
+		if (c == 'h') {
 			usage(stdout);
 			exit(0);
-		case 'V':
+		}
+		if (c == 'V') {
 			printf("%s %s\n", PROG, PKI_VERSION);
 			exit(0);
-		default:
-			return ERR_USAGE;
 		}
+		return ERR_USAGE;
 	}
-	if (optind < argc && o->config == NULL)
-		o->config = argv[optind++];
-	if (optind != argc || o->config == NULL)
-		return err_set(ERR_USAGE, "give one ceremony file (see --help)");
-	return 0;
+	return args_ceremony_file(&o->cer, argc, argv);
 }
 
 /* What a CSR may ask for: CA:TRUE within the policy's pathLen, CA key
@@ -198,7 +173,7 @@ load_inputs(struct signing *s)
 	enum key_type type;
 	int ret;
 
-	if ((ret = signcfg_load(s->opts->config, SIGNCFG_SIGN, &s->cfg)) != 0)
+	if ((ret = signcfg_load(s->opts->cer.config, SIGNCFG_SIGN, &s->cfg)) != 0)
 		return ret;
 	c = s->cfg;
 	if (fileio_exists(c->out_cert))
@@ -208,7 +183,7 @@ load_inputs(struct signing *s)
 	if ((ret = envgate_check(&s->gate)) != 0)
 		return ret;
 	printf("UTC time now: %s\n", s->gate.utc);
-	if ((ret = envgate_enforce(&s->gate, s->opts->rehearsal)) != 0 ||
+	if ((ret = envgate_enforce(&s->gate, s->opts->cer.rehearsal)) != 0 ||
 	    (ret = policy_load(c->policy, &s->policy)) != 0 ||
 	    (ret = x509_load(c->root_cert, &s->root)) != 0)
 		return ret;
@@ -294,7 +269,7 @@ preview(struct signing *s)
 	x509_time_text(X509_get0_notAfter(s->cert), until, sizeof(until));
 	printf("\n%s under policy %s%s\n", s->cross != NULL ?
 	    "Cross-sign" : "Sign intermediate", s->policy->name,
-	    s->opts->rehearsal ? " (REHEARSAL)" : "");
+	    s->opts->cer.rehearsal ? " (REHEARSAL)" : "");
 	transcript_hex(s->cfg->sha256, 32, cfghex);
 	transcript_hex(s->policy->sha256, 32, polhex);
 	printf("  ceremony:    %s (SHA-256 %s)\n", s->cfg->name, cfghex);
@@ -303,7 +278,7 @@ preview(struct signing *s)
 	printf("  valid:       %s to %s\n", from, until);
 	printf("  key SHA-256: %s\n               %s\n%s\n", hex, words, ext);
 	ret = ui_confirm("Sign this certificate with the root key?",
-	    s->opts->yes);
+	    s->opts->cer.yes);
 out:
 	free(hex);
 	free(words);
@@ -405,7 +380,7 @@ record(struct signing *s)
 	 * ledger could never be revoked.  Then the files, then the
 	 * transcript. */
 	if ((ret = transcript_open(s->cfg->transcript, PROG,
-	    s->opts->rehearsal, &s->gate, s->cfg->sha256, &s->log)) != 0 ||
+	    s->opts->cer.rehearsal, &s->gate, s->cfg->sha256, &s->log)) != 0 ||
 	    (ret = ledger_record_issue(s->ledger, s->cert, s->cross != NULL ?
 	    "cross" : "intermediate")) != 0 ||
 	    (ret = ledger_seal(s->ledger, transcript_secret_key(s->log))) != 0 ||
@@ -480,7 +455,7 @@ run(const struct opts *o)
 	/* Phase 2: inputs.  Phase 3: the root key, found and matched. */
 	if ((ret = load_inputs(&s)) != 0 ||
 	    (ret = rootkey_open(s.cfg->hsm_module, s.cfg->hsm_uri,
-	    s.cfg->key_file, &o->pin, s.root, &s.key)) != 0)
+	    s.cfg->key_file, &o->cer.pin, s.root, &s.key)) != 0)
 		goto out;
 	/* Phase 4: build and lint; preview; confirm. */
 	if ((ret = build_and_lint(&s)) != 0 || (ret = preview(&s)) != 0)

@@ -1,0 +1,57 @@
+/*
+ * args.c: the options every ceremony program takes.
+ *
+ * Only option parsing: nothing is read or opened here.
+ */
+#include <string.h>
+
+#include "args.h"
+#include "err.h"
+
+void
+args_ceremony_init(struct args_ceremony *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->pin.kind = PIN_PROMPT;
+}
+
+int
+args_ceremony_option(struct args_ceremony *a, int c, const char *arg,
+    int *taken)
+{
+	*taken = 1;
+	switch (c) {
+	case 'r':
+	case 'y':
+		if ((c == 'r' ? a->rehearsal : a->yes) != 0)
+			return err_set(ERR_USAGE, "--%s given twice",
+			    c == 'r' ? "rehearsal" : "yes");
+		*(c == 'r' ? &a->rehearsal : &a->yes) = 1;
+		return 0;
+	case 'p':
+	case 'f':
+		if (a->pin_set++)
+			return err_set(ERR_USAGE, "give one PIN source");
+		return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd",
+		    arg, &a->pin);
+	case 'c':
+		if (a->config != NULL)
+			return err_set(ERR_USAGE, "give one ceremony file");
+		a->config = arg;
+		return 0;
+	default:
+		*taken = 0;
+		return 0;
+	}
+}
+
+int
+args_ceremony_file(struct args_ceremony *a, int argc, char **argv)
+{
+	if (optind < argc && a->config == NULL)
+		a->config = argv[optind++];
+	if (optind != argc || a->config == NULL)
+		return err_set(ERR_USAGE, "give one ceremony file (see "
+		    "--help)");
+	return 0;
+}

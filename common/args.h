@@ -1,0 +1,49 @@
+/*
+ * args.h: the options every ceremony program takes.
+ *
+ * pki-root-keygen, pki-root-sign and pki-root-crl all read one reviewed
+ * ceremony file and take --rehearsal, --yes, --pin-file / --pin-fd and
+ * --config the same way: duplicates refused, the PIN never on the
+ * command line.  Each program adds its own options around these.
+ */
+#ifndef PKI_ARGS_H
+#define PKI_ARGS_H
+
+#include <getopt.h>
+
+#include "pin.h"
+
+struct args_ceremony {
+	const char *config;		/* the ceremony file */
+	int rehearsal;			/* --rehearsal */
+	int yes;			/* --yes */
+	int pin_set;			/* --pin-file or --pin-fd given */
+	struct pin_source pin;		/* else PIN_PROMPT */
+};
+
+/* The getopt_long entries, to put first in a program's table. */
+#define ARGS_CEREMONY_LONGOPTS						\
+	{ "rehearsal", no_argument, NULL, 'r' },			\
+	{ "yes", no_argument, NULL, 'y' },				\
+	{ "pin-file", required_argument, NULL, 'p' },			\
+	{ "pin-fd", required_argument, NULL, 'f' },			\
+	{ "config", required_argument, NULL, 'c' }
+
+/* Empty options: no file, a PIN prompt. */
+void	args_ceremony_init(struct args_ceremony *a);
+
+/*
+ * Take option c (with its argument arg) if it is one of the above:
+ * *taken is set to 1 and the result is 0 or ERR_USAGE (given twice, two
+ * PIN sources, a bad --pin-fd).  For any other c, *taken is 0.
+ */
+int	args_ceremony_option(struct args_ceremony *a, int c, const char *arg,
+	    int *taken);
+
+/*
+ * After getopt_long: the ceremony file may be the one operand instead
+ * of --config; exactly one must be given.  ERR_USAGE otherwise.
+ */
+int	args_ceremony_file(struct args_ceremony *a, int argc, char **argv);
+
+#endif
