@@ -5,14 +5,17 @@
  *   verify  check every line, the hash chain and every seal; print the
  *           head digest (hex and PGP words) for the witnesses to compare
  *           with the one written on the paper script, and the seal key
- *   show    print the entries, filtered by action or time, as text or as
- *           the JSON lines themselves (show does not verify: run verify)
+ *   show    print the entries, filtered by action, time or serial, as
+ *           text or as the JSON lines themselves (show does not verify:
+ *           run verify)
  *
  * Reads public files only and holds no secret.  The log is hostile
  * input: text output escapes control and bidirectional-formatting
  * characters so that a log cannot rewrite the witness's screen.
  */
+#include <ctype.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,8 @@ struct opts {
 	unsigned char head_bin[32];
 	const char *action;
 	const char *since;
+	const char *serial;	/* --serial HEX as given */
+	char serial_norm[64];	/* upper case, no colons or leading zeros */
 	const char *format;
 	int json;
 };
@@ -54,7 +59,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: %s verify [--key HEX] [--head HEX] FILE\n"
 	    "       %s show [--action ACTION] [--since TIME] "
-	    "[--format text|json] FILE\n"
+	    "[--serial HEX]\n"
+	    "           [--format text|json] FILE\n"
 	    "       %s --help | --version\n", PROG, PROG, PROG);
 }
 
@@ -97,6 +103,34 @@ parse_time(const char *s)
 	return 0;
 }
 
+/*
+ * A serial as pki-issue, pki-report and `openssl x509 -serial` print it:
+ * hex digits, colons allowed, any case; out gets the canonical form (upper
+ * case, no colons, no leading zeros) so that any spelling matches.
+ * Returns 0, or -1 when s is not such a serial.
+ */
+static int
+serial_normalize(const char *s, size_t len, char *out, size_t outsize)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == ':')
+			continue;
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		if (n == 0 && s[i] == '0')
+			continue;
+		if (n + 1 >= outsize)
+			return -1;
+		out[n++] = (char)toupper((unsigned char)s[i]);
+	}
+	if (n == 0 && len > 0 && s[len - 1] == '0')
+		out[n++] = '0';
+	out[n] = '\0';
+	return n == 0 ? -1 : 0;
+}
+
 static int
 check_args(struct opts *o, int nargs, char **args)
 {
@@ -106,9 +140,9 @@ check_args(struct opts *o, int nargs, char **args)
 		return err_set(ERR_USAGE, "give exactly one FILE");
 	o->file = args[0];
 	if (o->cmd == CMD_VERIFY) {
-		if (o->action || o->since || o->format)
-			return err_set(ERR_USAGE, "--action, --since and "
-			    "--format are for show");
+		if (o->action || o->since || o->serial || o->format)
+			return err_set(ERR_USAGE, "--action, --since, --serial "
+			    "and --format are for show");
 		if (o->key && (ret = parse_hex32(o->key, o->key_bin,
 		    "key")) != 0)
 			return ret;
@@ -121,6 +155,10 @@ check_args(struct opts *o, int nargs, char **args)
 		return err_set(ERR_USAGE, "--key and --head are for verify");
 	if (o->since && (ret = parse_time(o->since)) != 0)
 		return ret;
+	if (o->serial && serial_normalize(o->serial, strlen(o->serial),
+	    o->serial_norm, sizeof(o->serial_norm)) != 0)
+		return err_set(ERR_USAGE, "--serial %s: give the serial in "
+		    "hex, as pki-report prints it", o->serial);
 	if (o->format && strcmp(o->format, "json") != 0 &&
 	    strcmp(o->format, "text") != 0)
 		return err_set(ERR_USAGE, "--format %s: give text or json",
@@ -156,6 +194,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "head", required_argument, NULL, 'H' },
 		{ "action", required_argument, NULL, 'a' },
 		{ "since", required_argument, NULL, 's' },
+		{ "serial", required_argument, NULL, 'S' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -186,6 +225,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 's':
 			ret = set_once(&o->since, optarg, "since");
+			break;
+		case 'S':
+			ret = set_once(&o->serial, optarg, "serial");
 			break;
 		case 'f':
 			ret = set_once(&o->format, optarg, "format");
@@ -329,6 +371,40 @@ print_member(void *arg, const char *key, const char *value, size_t vlen)
 	return 0;
 }
 
+/*
+ * json_each() callback: does this "serial" or "serials" member name the
+ * serial in arg?  Every quoted string in the value is compared, so a
+ * single serial and a list of them are both searched.  Returns 1 on a
+ * match (which stops the walk), 0 otherwise.
+ */
+static int
+serial_member(void *arg, const char *key, const char *value, size_t vlen)
+{
+	const char *want = arg, *p = value, *end = value + vlen, *close;
+	char norm[64];
+
+	if (strcmp(key, "serial") != 0 && strcmp(key, "serials") != 0)
+		return 0;
+	while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		if ((close = memchr(p + 1, '"', (size_t)(end - p - 1))) ==
+		    NULL)
+			break;
+		if (serial_normalize(p + 1, (size_t)(close - p - 1), norm,
+		    sizeof(norm)) == 0 && strcmp(norm, want) == 0)
+			return 1;
+		p = close + 1;
+	}
+	return 0;
+}
+
+/* Does the entry in line name the serial asked for?  1 yes, 0 no. */
+static int
+names_serial(const char *line, size_t len, const char *want)
+{
+	return json_each(line, len, serial_member, (void *)(uintptr_t)want)
+	    == 1;
+}
+
 /* The fixed members of one line, for filtering and the text prefix. */
 static int
 line_fields(const char *line, size_t len, long long *seq, char **time,
@@ -362,7 +438,8 @@ show_line(void *arg, unsigned long lineno, const char *line, size_t len)
 		goto out;
 	}
 	if ((s->o->action && strcmp(action, s->o->action) != 0) ||
-	    (s->o->since && strcmp(time, s->o->since) < 0))
+	    (s->o->since && strcmp(time, s->o->since) < 0) ||
+	    (s->o->serial && !names_serial(line, len, s->o->serial_norm)))
 		goto out;
 	s->shown++;
 	if (s->o->json) {

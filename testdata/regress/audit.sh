@@ -106,6 +106,28 @@ expect_exit 0 "show one action" pki-audit show --action seal good.log
 expect_exit 0 "show since a future day" pki-audit show --since 2999-01-01 \
     good.log
 [ ! -s "$T/.out" ] && pass "--since filters by time" || fail "--since filter"
+# show does not verify, so a hand-written log serves for the serial filter:
+# a single serial, a list of them, and one whose serial merely starts alike.
+cat >serials.log <<'EOF'
+{"seq":1,"time":"2026-11-23T10:00:00Z","program":"pki-issue","action":"issue","serials":["0A1B2C","77FF"]}
+{"seq":2,"time":"2026-11-23T11:00:00Z","program":"pki-revoke","action":"revoke","serial":"0A1B2C","reason":"keyCompromise"}
+{"seq":3,"time":"2026-11-23T12:00:00Z","program":"pki-issue","action":"issue","serial":"0A1B2CD"}
+{"seq":4,"time":"2026-11-23T13:00:00Z","program":"pki-crl","action":"crl","note":"0A1B2C"}
+EOF
+expect_exit 0 "show one serial" pki-audit show --serial 0a:1b:2c serials.log
+[ "$(cut -d' ' -f1 "$T/.out" | tr '\n' ' ')" = "1 2 " ] &&
+    pass "--serial finds it in serial and serials, in any spelling" ||
+    { fail "--serial filter"; cat "$T/.out"; }
+expect_exit 0 "show a serial with --action" pki-audit show --serial A1B2C \
+    --action revoke --format json serials.log
+[ "$(wc -l <"$T/.out")" -eq 1 ] && grep -q '"seq":2,' "$T/.out" &&
+    pass "--serial and --action combine" || fail "--serial with --action"
+expect_exit 0 "show an unknown serial" pki-audit show --serial 99 serials.log
+[ ! -s "$T/.out" ] && pass "an unknown serial shows nothing" ||
+    fail "unknown serial shows: $(cat "$T/.out")"
+expect_exit 64 "--serial not hex" pki-audit show --serial 0xZZ serials.log
+expect_msg "--serial 0xZZ: give the serial in hex" "the bad serial is named"
+expect_exit 64 "--serial with verify" pki-audit verify --serial 0A good.log
 printf '{"seq":1}\nnot json\n' >junk.log
 expect_exit 65 "show refuses a malformed log" pki-audit show junk.log
 expect_msg "junk.log line 1: not an audit entry" "the bad line is named"
