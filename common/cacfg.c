@@ -1393,6 +1393,28 @@ cacfg_open_key(const struct ca_config *c, const struct pin_source *cli,
 	return 0;
 }
 
+int
+cacfg_open_audit_key(const struct ca_config *c,
+    const struct pin_source *cli, struct ca_key **out)
+{
+	struct ca_key *k;
+	char *pin = NULL;
+	int ret;
+
+	*out = NULL;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return oom();
+	if ((ret = cacfg_read_pin(c, cli, 0, &pin)) == 0)
+		ret = open_audit(c, pin, k);
+	secmem_free(pin);
+	if (ret != 0) {
+		cacfg_key_close(k);
+		return ret;
+	}
+	*out = k;
+	return 0;
+}
+
 EVP_PKEY *
 cacfg_key_pkey(const struct ca_key *k)
 {

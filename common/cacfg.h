@@ -246,6 +246,19 @@ int	cacfg_open_key(const struct ca_config *c,
 	    const struct pin_source *cli, X509 *cert, unsigned flags,
 	    struct ca_key **out);
 
+/*
+ * Open only the audit key, for a program that changes state without the
+ * CA key (pki-revoke, pki-ocsp refresh) yet seals the log when it
+ * finishes: the PIN as cacfg_open_key() reads it decrypts audit.key,
+ * whose public key must be ca.yaml's audit.public_key.  The returned
+ * handle has no signing key (cacfg_key_pkey() gives NULL).  Free *out
+ * with cacfg_key_close().  Returns 0, ERR_AUTH (wrong PIN or
+ * passphrase), ERR_DATA (audit.key is not ca.yaml's), ERR_NOINPUT,
+ * errors of cacfg_read_pin().
+ */
+int	cacfg_open_audit_key(const struct ca_config *c,
+	    const struct pin_source *cli, struct ca_key **out);
+
 /* The signing key (owned by k; in the token or in memory) and its type,
  * for x509_sign(), X509_CRL_sign(), OCSP_basic_sign(). */
 EVP_PKEY *cacfg_key_pkey(const struct ca_key *k);

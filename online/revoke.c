@@ -4,7 +4,11 @@
  * Revocation is a record in the CA's inventory: the time and RFC 5280
  * reason go into the certificate's row, and for keyCompromise the
  * certificate's public key goes on the blocklist that pki-issue reads,
- * both in one transaction; an audit entry follows.  The CA key is not
+ * both in one transaction; an audit entry follows, sealed with the audit
+ * key when a PIN source is configured (--pin-file, --pin-fd or
+ * key.pin_file).  Without one, or when the audit key does not open, the
+ * revocation still stands (it is urgent; the seal is not) and the entry
+ * waits for the next program that seals.  The CA key is not
  * used (pki-crl and pki-ocsp sign what the inventory says).  When the CA
  * has a delegated OCSP signer, the serial's OCSP response is re-signed
  * at once after the commit, with the signer key decrypted by the CA's
@@ -452,10 +456,30 @@ resign(const struct opts *o, const struct ca_config *c, X509 *ca)
 	return OCSP_LATER;
 }
 
+/*
+ * The audit key, when a PIN source other than a prompt is configured:
+ * pki-revoke runs from scripts and never prompts.  NULL without one, or
+ * with a warning when it does not open; the entry is then sealed by the
+ * next program that seals.
+ */
+static struct ca_key *
+open_audit_key(const struct opts *o, const struct ca_config *c)
+{
+	struct ca_key *k = NULL;
+
+	if (!o->pin_set && c->pin_file == NULL)
+		return NULL;
+	if (cacfg_open_audit_key(c, o->pin_set ? &o->pin : NULL, &k) != 0)
+		fprintf(stderr, "%s: warning: %s; the audit entry waits for "
+		    "the next program that seals the log\n", PROG, err_msg());
+	return k;
+}
+
 static int
 run(struct opts *o)
 {
 	struct ca_config *c = NULL;
+	struct ca_key *k = NULL;
 	struct outcome res;
 	X509 *ca = NULL, *cert = NULL;
 	const char *dir;
@@ -474,17 +498,20 @@ run(struct opts *o)
 	/* 2. --cert: one this CA signed. */
 	if (o->cert != NULL && (ret = cert_serial(c, ca, o, &cert)) != 0)
 		goto out;
-	/* 3. One transaction: revoke, and block a compromised key. */
+	/* 3. The audit key, to seal the entry. */
+	k = open_audit_key(o, c);
+	/* 4. One transaction: revoke, and block a compromised key. */
 	if ((ret = record_revocation(c, o, cert, &res)) != 0)
 		goto out;
-	/* 4. The audit entry. */
+	/* 5. The audit entry, sealed if the audit key is open. */
 	if ((ret = describe(o, &res, 1, &members)) != 0 ||
-	    (ret = cacfg_audit(c, NULL, PROG, "revoke", members)) != 0)
+	    (ret = cacfg_audit(c, k, PROG, "revoke", members)) != 0)
 		goto out;
-	/* 5. The OCSP response, at once if a signer and a PIN are there. */
+	/* 6. The OCSP response, at once if a signer and a PIN are there. */
 	res.ocsp = resign(o, c, ca);
 	ret = report(o, &res);
 out:
+	cacfg_key_close(k);
 	free(members);
 	X509_free(cert);
 	X509_free(ca);

@@ -8,6 +8,8 @@
 # --format json parses; audit.log records the revocations.  With an OCSP
 # signer and no readable PIN, the revocation still succeeds and says
 # the next pki-ocsp refresh re-signs; with --pin-file it re-signs at once.
+# With ca.yaml's pin_file each revocation seals audit.log; without a
+# readable PIN the entry stays unsealed, with a warning.
 . "$(dirname "$0")/lib.sh"
 
 dev_ca_setup "mtls-server"
@@ -99,6 +101,12 @@ grep '"action":"revoke"' dev/audit.log | grep "\"serial\":\"$sa\"" |
     pass "the entry names serial and reason" || fail "audit entry content"
 grep '"action":"revoke"' dev/audit.log | tail -1 | python3 -m json.tool \
     >/dev/null && pass "the entry is one JSON object" || fail "audit JSON"
+# ca.yaml names a pin_file: each revocation sealed the log when it finished.
+last2=$(tail -2 dev/audit.log | sed 's/.*"action":"\([a-z-]*\)".*/\1/' |
+    tr '\n' ' ')
+[ "$last2" = "revoke seal " ] && pass "the revocation sealed the log" ||
+    fail "the log ends with: $last2"
+check "pki-audit verifies the sealed log" pki-audit verify dev/audit.log
 
 # OCSP: no PIN to open the signer with, then --pin-file.
 csr c
@@ -112,6 +120,10 @@ pki-revoke "$sc" --reason superseded >c.out 2>c.err &&
     [ ! -e dev/publish/ocsp/$sc.der ] &&
     pass "no PIN: revoked, OCSP left to the next refresh" ||
     fail "no PIN: $(cat c.out c.err)"
+grep -q "audit entry waits for the next program that seals" c.err &&
+    tail -1 dev/audit.log | grep -q '"action":"revoke"' &&
+    pass "no PIN: the entry is recorded, unsealed, with a warning" ||
+    fail "no PIN audit: $(tail -1 dev/audit.log; cat c.err)"
 mv dev.pin.away dev.pin
 csr d
 check "issue d" pki-issue --profile mtls-server --csr d.csr --out d.pem
@@ -123,5 +135,20 @@ pki-revoke "$sd" --reason superseded --pin-file dev.pin --format json \
     dev/ca-chain.pem 2>&1 | grep -q "^d.pem: revoked" &&
     pass "--pin-file: openssl ocsp says revoked without a refresh" ||
     fail "--pin-file re-sign: $(cat d.json d.err)"
+
+# A wrong PIN: the revocation is urgent and stands; the seal and the OCSP
+# re-sign wait, each with a warning.
+csr e
+check "issue e" pki-issue --profile mtls-server --csr e.csr --out e.pem
+se=$(openssl x509 -in e.pem -noout -serial | cut -d= -f2)
+printf '000000\n' >wrong.pin
+pki-revoke "$se" --reason superseded --pin-file wrong.pin >e.out 2>e.err &&
+    [ "$(q "SELECT status FROM certs WHERE serial='$se';")" = revoked ] &&
+    grep -q "audit entry waits" e.err &&
+    tail -1 dev/audit.log | grep -q '"action":"revoke"' &&
+    pass "wrong PIN: revoked, the entry unsealed, a warning" ||
+    fail "wrong PIN: $(cat e.out e.err)"
+check "pki-crl seals what waited" pki-crl
+check "the log verifies again" pki-audit verify dev/audit.log
 
 done_testing
