@@ -117,23 +117,6 @@ copy_str(const char *s, char **dst)
 	return 0;
 }
 
-/* A string of at most max bytes, copied into *dst. */
-static int
-get_text(const struct ynode *map, const char *path, const char *key,
-    int required, size_t max, char **dst)
-{
-	const char *s;
-	size_t len;
-	int ret;
-
-	if ((ret = yamlcfg_str(map, path, key, required, &s)) != 0)
-		return ret;
-	if (s != NULL && (len = strlen(s)) > max)
-		return yamlcfg_err(path, yamlcfg_line(map, key), "%s is %zu "
-		    "bytes long; at most %zu are allowed", key, len, max);
-	return copy_str(s, dst);
-}
-
 static int
 is_hex64(const char *s)
 {
@@ -153,7 +136,7 @@ get_hex64(const struct ynode *map, const char *path, const char *key,
 {
 	int ret;
 
-	if ((ret = get_text(map, path, key, required, 128, dst)) != 0 ||
+	if ((ret = yamlcfg_text(map, path, key, required, 128, dst)) != 0 ||
 	    *dst == NULL)
 		return ret;
 	if (!is_hex64(*dst))
@@ -194,7 +177,7 @@ load_name(struct load *l, const struct ynode *root)
 {
 	int ret;
 
-	if ((ret = get_text(root, l->path, "name", 1, 255, &l->c->name)) != 0)
+	if ((ret = yamlcfg_text(root, l->path, "name", 1, 255, &l->c->name)) != 0)
 		return ret;
 	if (!name_ok(l->c->name))
 		return yamlcfg_err(l->path, yamlcfg_line(root, "name"), "name "
@@ -213,9 +196,9 @@ load_hsm(struct load *l, const struct ynode *hsm)
 	int ret;
 
 	if ((ret = yamlcfg_check_keys(hsm, l->path, NULL, hsm_keys)) != 0 ||
-	    (ret = get_text(hsm, l->path, "module", 1, MAX_PATH,
+	    (ret = yamlcfg_text(hsm, l->path, "module", 1, MAX_PATH,
 	    &c->hsm_module)) != 0 ||
-	    (ret = get_text(hsm, l->path, "uri", 1, MAX_PATH,
+	    (ret = yamlcfg_text(hsm, l->path, "uri", 1, MAX_PATH,
 	    &c->hsm_uri)) != 0)
 		return ret;
 	if (c->hsm_module[0] != '/')
@@ -264,7 +247,7 @@ load_pin_file(struct load *l, const struct ynode *key)
 {
 	int ret;
 
-	if ((ret = get_text(key, l->path, "pin_file", 0, MAX_PATH,
+	if ((ret = yamlcfg_text(key, l->path, "pin_file", 0, MAX_PATH,
 	    &l->c->pin_file)) != 0 || l->c->pin_file == NULL)
 		return ret;
 	if (l->c->pin_file[0] != '/')
@@ -286,7 +269,7 @@ load_key(struct load *l, const struct ynode *root)
 	    (ret = load_key_type(l, key)) != 0 ||
 	    (ret = load_pin_file(l, key)) != 0 ||
 	    (ret = yamlcfg_map(key, l->path, "hsm", 0, &hsm)) != 0 ||
-	    (ret = get_text(key, l->path, "file", 0, 255,
+	    (ret = yamlcfg_text(key, l->path, "file", 0, 255,
 	    &l->c->written.key_file)) != 0 ||
 	    (!l->init && (ret = get_hex64(key, l->path, "spki_sha256", 1,
 	    &l->c->key_spki_sha256)) != 0))
@@ -312,14 +295,8 @@ load_country(struct load *l, const struct ynode *subj)
 	const char *s;
 	int ret;
 
-	if ((ret = yamlcfg_str(subj, l->path, "country", 0, &s)) != 0 ||
-	    s == NULL)
+	if ((ret = yamlcfg_country(subj, l->path, "country", &s)) != 0)
 		return ret;
-	if (strlen(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' ||
-	    s[1] > 'Z')
-		return yamlcfg_err(l->path, yamlcfg_line(subj, "country"),
-		    "country \"%s\" must be two upper-case letters (an ISO "
-		    "3166 code such as \"DE\")", s);
 	return copy_str(s, &l->c->subject_c);
 }
 
@@ -337,15 +314,15 @@ load_csr(struct load *l, const struct ynode *root)
 	    (ret = yamlcfg_map(csr, p, "subject", 1, &subj)) != 0 ||
 	    (ret = yamlcfg_check_keys(subj, p, NULL, subject_keys)) != 0 ||
 	    (ret = load_country(l, subj)) != 0 ||
-	    (ret = get_text(subj, p, "state", 0, 128, &c->subject_st)) != 0 ||
-	    (ret = get_text(subj, p, "locality", 0, 128,
+	    (ret = yamlcfg_text(subj, p, "state", 0, 128, &c->subject_st)) != 0 ||
+	    (ret = yamlcfg_text(subj, p, "locality", 0, 128,
 	    &c->subject_l)) != 0 ||
-	    (ret = get_text(subj, p, "organization", 0, 64,
+	    (ret = yamlcfg_text(subj, p, "organization", 0, 64,
 	    &c->subject_o)) != 0 ||
-	    (ret = get_text(subj, p, "organizational_unit", 0, 64,
+	    (ret = yamlcfg_text(subj, p, "organizational_unit", 0, 64,
 	    &c->subject_ou)) != 0)
 		return ret;
-	return get_text(subj, p, "common_name", 1, 64, &c->subject_cn);
+	return yamlcfg_text(subj, p, "common_name", 1, 64, &c->subject_cn);
 }
 
 /* --- urls ----------------------------------------------------------------- */
@@ -459,7 +436,7 @@ get_url(struct load *l, const struct ynode *map, const char *key,
 {
 	int ret;
 
-	if ((ret = get_text(map, l->path, key, required, CACFG_MAX_URL,
+	if ((ret = yamlcfg_text(map, l->path, key, required, CACFG_MAX_URL,
 	    dst)) != 0 || *dst == NULL)
 		return ret;
 	return check_url(l->path, yamlcfg_line(map, key), key, *dst, shard);

@@ -94,23 +94,6 @@ free_list(char **list, size_t n)
 	free(list);
 }
 
-/* A string of at most max bytes, copied into *dst. */
-static int
-get_text(const struct ynode *map, const char *path, const char *key,
-    int required, size_t max, char **dst)
-{
-	const char *s;
-	size_t len;
-	int ret;
-
-	if ((ret = yamlcfg_str(map, path, key, required, &s)) != 0)
-		return ret;
-	if (s != NULL && (len = strlen(s)) > max)
-		return yamlcfg_err(path, yamlcfg_line(map, key), "%s is %zu "
-		    "bytes long; at most %zu are allowed", key, len, max);
-	return copy_str(s, dst);
-}
-
 /*
  * Each entry of list key at most max bytes and no two the same, ignoring
  * ASCII case: names are read aloud and printed on shares.
@@ -148,9 +131,9 @@ load_people(struct root_ceremony *c, const struct ynode *root,
 
 	if ((ret = yamlcfg_map(root, path, "ceremony", 1, &sec)) != 0 ||
 	    (ret = yamlcfg_check_keys(sec, path, NULL, ceremony_keys)) != 0 ||
-	    (ret = get_text(sec, path, "name", 1, MAX_CEREMONY_NAME,
+	    (ret = yamlcfg_text(sec, path, "name", 1, MAX_CEREMONY_NAME,
 	    &c->name)) != 0 ||
-	    (ret = get_text(sec, path, "administrator", 1, MAX_PERSON,
+	    (ret = yamlcfg_text(sec, path, "administrator", 1, MAX_PERSON,
 	    &c->administrator)) != 0 ||
 	    (ret = yamlcfg_strlist(sec, path, "witnesses", 1, 1,
 	    MAX_WITNESSES, &list, &n)) != 0 ||
@@ -279,9 +262,9 @@ load_hsm(struct root_ceremony *c, const struct ynode *hsm, const char *path)
 	int ret;
 
 	if ((ret = yamlcfg_check_keys(hsm, path, NULL, hsm_keys)) != 0 ||
-	    (ret = get_text(hsm, path, "module", 1, MAX_PATH,
+	    (ret = yamlcfg_text(hsm, path, "module", 1, MAX_PATH,
 	    &c->hsm_module)) != 0 ||
-	    (ret = get_text(hsm, path, "uri", 1, MAX_PATH, &c->hsm_uri)) != 0)
+	    (ret = yamlcfg_text(hsm, path, "uri", 1, MAX_PATH, &c->hsm_uri)) != 0)
 		return ret;
 	if (c->hsm_module[0] != '/')
 		return yamlcfg_err(path, yamlcfg_line(hsm, "module"), "module "
@@ -321,7 +304,7 @@ load_key(struct root_ceremony *c, const struct ynode *root, const char *path)
 	    (ret = yamlcfg_check_keys(key, path, NULL, key_keys)) != 0 ||
 	    (ret = load_key_type(c, key, path)) != 0 ||
 	    (ret = yamlcfg_map(key, path, "hsm", 0, &hsm)) != 0 ||
-	    (ret = get_text(key, path, "file", 0, 255, &c->key_file)) != 0)
+	    (ret = yamlcfg_text(key, path, "file", 0, 255, &c->key_file)) != 0)
 		return ret;
 	if (hsm != NULL && c->key_file != NULL)
 		return yamlcfg_err(path, yamlcfg_line(key, "file"), "key.hsm "
@@ -348,14 +331,8 @@ load_country(struct root_ceremony *c, const struct ynode *subj,
 	const char *s;
 	int ret;
 
-	if ((ret = yamlcfg_str(subj, path, "country", 0, &s)) != 0 ||
-	    s == NULL)
+	if ((ret = yamlcfg_country(subj, path, "country", &s)) != 0)
 		return ret;
-	if (strlen(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' ||
-	    s[1] > 'Z')
-		return yamlcfg_err(path, yamlcfg_line(subj, "country"),
-		    "country \"%s\" must be two upper-case letters (an ISO "
-		    "3166 code such as \"DE\")", s);
 	return copy_str(s, &c->subject_c);
 }
 
@@ -370,16 +347,16 @@ load_subject(struct root_ceremony *c, const struct ynode *cert,
 	if ((ret = yamlcfg_map(cert, path, "subject", 1, &subj)) != 0 ||
 	    (ret = yamlcfg_check_keys(subj, path, NULL, subject_keys)) != 0 ||
 	    (ret = load_country(c, subj, path)) != 0 ||
-	    (ret = get_text(subj, path, "state", 0, 128,
+	    (ret = yamlcfg_text(subj, path, "state", 0, 128,
 	    &c->subject_st)) != 0 ||
-	    (ret = get_text(subj, path, "locality", 0, 128,
+	    (ret = yamlcfg_text(subj, path, "locality", 0, 128,
 	    &c->subject_l)) != 0 ||
-	    (ret = get_text(subj, path, "organization", 0, 64,
+	    (ret = yamlcfg_text(subj, path, "organization", 0, 64,
 	    &c->subject_o)) != 0 ||
-	    (ret = get_text(subj, path, "organizational_unit", 0, 64,
+	    (ret = yamlcfg_text(subj, path, "organizational_unit", 0, 64,
 	    &c->subject_ou)) != 0)
 		return ret;
-	return get_text(subj, path, "common_name", 1, 64, &c->subject_cn);
+	return yamlcfg_text(subj, path, "common_name", 1, 64, &c->subject_cn);
 }
 
 static int
@@ -474,7 +451,7 @@ load_output(struct root_ceremony *c, const struct ynode *root,
 	if ((ret = yamlcfg_map(root, path, "output", 1, &out)) != 0 ||
 	    (ret = yamlcfg_check_keys(out, path, NULL, output_keys)) != 0)
 		return ret;
-	return get_text(out, path, "directory", 1, MAX_PATH, &c->output_dir);
+	return yamlcfg_text(out, path, "directory", 1, MAX_PATH, &c->output_dir);
 }
 
 int

@@ -83,23 +83,6 @@ copy_str(const char *s, char **dst)
 	return 0;
 }
 
-/* A string of at most max bytes, copied into *dst. */
-static int
-get_text(const struct ynode *map, const char *path, const char *key,
-    int required, size_t max, char **dst)
-{
-	const char *s;
-	size_t len;
-	int ret;
-
-	if ((ret = yamlcfg_str(map, path, key, required, &s)) != 0)
-		return ret;
-	if (s != NULL && (len = strlen(s)) > max)
-		return yamlcfg_err(path, yamlcfg_line(map, key), "%s is %zu "
-		    "bytes long; at most %zu are allowed", key, len, max);
-	return copy_str(s, dst);
-}
-
 /* The line of entry i of the list under key in map. */
 static int
 entry_line(const struct ynode *map, const char *key, size_t i)
@@ -486,7 +469,7 @@ load_name(struct intermediate_policy *p, const struct ynode *root,
 	size_t i;
 	int ret;
 
-	if ((ret = get_text(root, path, "name", 1, MAX_NAME, &p->name)) != 0)
+	if ((ret = yamlcfg_text(root, path, "name", 1, MAX_NAME, &p->name)) != 0)
 		return ret;
 	for (i = 0; p->name[i] != '\0'; i++)
 		if (strchr(ok, p->name[i]) == NULL)
@@ -503,14 +486,8 @@ load_country(struct intermediate_policy *p, const struct ynode *subj,
 	const char *s;
 	int ret;
 
-	if ((ret = yamlcfg_str(subj, path, "country", 0, &s)) != 0 ||
-	    s == NULL)
+	if ((ret = yamlcfg_country(subj, path, "country", &s)) != 0)
 		return ret;
-	if (strlen(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' ||
-	    s[1] > 'Z')
-		return yamlcfg_err(path, yamlcfg_line(subj, "country"),
-		    "country \"%s\" must be two upper-case letters (an ISO "
-		    "3166 code such as \"DE\")", s);
 	return copy_str(s, &p->subject_c);
 }
 
@@ -561,15 +538,15 @@ load_subject(struct intermediate_policy *p, const struct ynode *root,
 	if ((ret = yamlcfg_map(root, path, "subject", 1, &subj)) != 0 ||
 	    (ret = yamlcfg_check_keys(subj, path, NULL, subject_keys)) != 0 ||
 	    (ret = load_country(p, subj, path)) != 0 ||
-	    (ret = get_text(subj, path, "state", 0, 128,
+	    (ret = yamlcfg_text(subj, path, "state", 0, 128,
 	    &p->subject_st)) != 0 ||
-	    (ret = get_text(subj, path, "locality", 0, 128,
+	    (ret = yamlcfg_text(subj, path, "locality", 0, 128,
 	    &p->subject_l)) != 0 ||
-	    (ret = get_text(subj, path, "organization", 0, 64,
+	    (ret = yamlcfg_text(subj, path, "organization", 0, 64,
 	    &p->subject_o)) != 0 ||
-	    (ret = get_text(subj, path, "organizational_unit", 0, 64,
+	    (ret = yamlcfg_text(subj, path, "organizational_unit", 0, 64,
 	    &p->subject_ou)) != 0 ||
-	    (ret = get_text(subj, path, "common_name", 0, 64,
+	    (ret = yamlcfg_text(subj, path, "common_name", 0, 64,
 	    &p->subject_cn)) != 0 ||
 	    (ret = load_from_csr(p, subj, path)) != 0)
 		return ret;
@@ -793,8 +770,8 @@ load_urls(struct intermediate_policy *p, const struct ynode *root,
 
 	if ((ret = yamlcfg_map(root, path, "root_urls", 1, &u)) != 0 ||
 	    (ret = yamlcfg_check_keys(u, path, NULL, url_keys)) != 0 ||
-	    (ret = get_text(u, path, "crl", 1, MAX_URL, &p->crl_url)) != 0 ||
-	    (ret = get_text(u, path, "ca_issuers", 1, MAX_URL,
+	    (ret = yamlcfg_text(u, path, "crl", 1, MAX_URL, &p->crl_url)) != 0 ||
+	    (ret = yamlcfg_text(u, path, "ca_issuers", 1, MAX_URL,
 	    &p->ca_issuers_url)) != 0 ||
 	    (ret = check_url(path, yamlcfg_line(u, "crl"), "crl",
 	    p->crl_url)) != 0)

@@ -1281,7 +1281,7 @@ load_subject(struct profile *p, const char *path)
 	if ((ret = yamlcfg_check_keys(s, path, NULL, subject_keys)) != 0 ||
 	    (ret = yamlcfg_bool(s, path, "allow_common_name", 0, 0,
 	    &p->cn_allowed)) != 0 ||
-	    (ret = yamlcfg_str(s, path, "country", 0, &p->subject_c)) != 0 ||
+	    (ret = yamlcfg_country(s, path, "country", &p->subject_c)) != 0 ||
 	    (ret = yamlcfg_str(s, path, "state", 0, &p->subject_st)) != 0 ||
 	    (ret = yamlcfg_str(s, path, "locality", 0, &p->subject_l)) != 0 ||
 	    (ret = yamlcfg_str(s, path, "organization", 0,
@@ -1289,12 +1289,6 @@ load_subject(struct profile *p, const char *path)
 	    (ret = yamlcfg_str(s, path, "organizational_unit", 0,
 	    &p->subject_ou)) != 0)
 		return ret;
-	if (p->subject_c != NULL && (strlen(p->subject_c) != 2 ||
-	    p->subject_c[0] < 'A' || p->subject_c[0] > 'Z' ||
-	    p->subject_c[1] < 'A' || p->subject_c[1] > 'Z'))
-		return yamlcfg_err(path, yamlcfg_line(s, "country"), "country "
-		    "\"%s\" must be two upper-case letters (an ISO 3166 code "
-		    "such as \"DE\")", p->subject_c);
 	/* The upper bounds of RFC 5280 appendix A. */
 	if ((p->subject_st != NULL && strlen(p->subject_st) > 128) ||
 	    (p->subject_l != NULL && strlen(p->subject_l) > 128) ||

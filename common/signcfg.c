@@ -62,27 +62,6 @@ struct paths {
 	size_t			 n;
 };
 
-/* A string of at most max bytes, copied into *dst. */
-static int
-get_text(const struct ynode *map, const char *path, const char *key,
-    int required, size_t max, char **dst)
-{
-	const char *s;
-	size_t len;
-	int ret;
-
-	*dst = NULL;
-	if ((ret = yamlcfg_str(map, path, key, required, &s)) != 0 ||
-	    s == NULL)
-		return ret;
-	if ((len = strlen(s)) > max)
-		return yamlcfg_err(path, yamlcfg_line(map, key), "%s is %zu "
-		    "bytes long; at most %zu are allowed", key, len, max);
-	if ((*dst = strdup(s)) == NULL)
-		return err_set(ERR_INTERNAL, "out of memory");
-	return 0;
-}
-
 /* A path (may be absent when not required), remembered in ps. */
 static int
 get_path(const struct ynode *map, const char *path, const char *key,
@@ -90,7 +69,7 @@ get_path(const struct ynode *map, const char *path, const char *key,
 {
 	int ret;
 
-	if ((ret = get_text(map, path, key, required, MAX_PATH, dst)) != 0 ||
+	if ((ret = yamlcfg_text(map, path, key, required, MAX_PATH, dst)) != 0 ||
 	    *dst == NULL)
 		return ret;
 	if (ps->n == MAX_PATHS)
@@ -148,9 +127,9 @@ load_people(struct root_session *s, const char *path)
 
 	if ((ret = yamlcfg_map(s->tree, path, "ceremony", 1, &sec)) != 0 ||
 	    (ret = yamlcfg_check_keys(sec, path, NULL, ceremony_keys)) != 0 ||
-	    (ret = get_text(sec, path, "name", 1, MAX_CEREMONY_NAME,
+	    (ret = yamlcfg_text(sec, path, "name", 1, MAX_CEREMONY_NAME,
 	    &s->name)) != 0 ||
-	    (ret = get_text(sec, path, "administrator", 1, MAX_PERSON,
+	    (ret = yamlcfg_text(sec, path, "administrator", 1, MAX_PERSON,
 	    &s->administrator)) != 0 ||
 	    (ret = yamlcfg_strlist(sec, path, "witnesses", 1, 1,
 	    MAX_WITNESSES, &s->witnesses, &s->nwitnesses)) != 0)
@@ -164,9 +143,9 @@ load_hsm(struct root_session *s, const struct ynode *hsm, const char *path)
 	int ret;
 
 	if ((ret = yamlcfg_check_keys(hsm, path, NULL, hsm_keys)) != 0 ||
-	    (ret = get_text(hsm, path, "module", 1, MAX_PATH,
+	    (ret = yamlcfg_text(hsm, path, "module", 1, MAX_PATH,
 	    &s->hsm_module)) != 0 ||
-	    (ret = get_text(hsm, path, "uri", 1, MAX_PATH, &s->hsm_uri)) != 0)
+	    (ret = yamlcfg_text(hsm, path, "uri", 1, MAX_PATH, &s->hsm_uri)) != 0)
 		return ret;
 	if (s->hsm_module[0] != '/')
 		return yamlcfg_err(path, yamlcfg_line(hsm, "module"), "module "

@@ -805,6 +805,45 @@ yamlcfg_str(const struct ynode *map, const char *path, const char *key,
 	return 0;
 }
 
+int
+yamlcfg_text(const struct ynode *map, const char *path, const char *key,
+    int required, size_t max, char **dst)
+{
+	const char *s;
+	size_t len;
+	int ret;
+
+	*dst = NULL;
+	if ((ret = yamlcfg_str(map, path, key, required, &s)) != 0 ||
+	    s == NULL)
+		return ret;
+	if ((len = strlen(s)) > max)
+		return yamlcfg_err(path, yamlcfg_line(map, key), "%s is %zu "
+		    "bytes long; at most %zu are allowed", key, len, max);
+	if ((*dst = strdup(s)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+int
+yamlcfg_country(const struct ynode *map, const char *path, const char *key,
+    const char **out)
+{
+	const char *s;
+	int ret;
+
+	*out = NULL;
+	if ((ret = yamlcfg_str(map, path, key, 0, &s)) != 0 || s == NULL)
+		return ret;
+	if (strlen(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' ||
+	    s[1] > 'Z')
+		return yamlcfg_err(path, yamlcfg_line(map, key), "%s \"%s\" "
+		    "must be two upper-case letters (an ISO 3166 code such as "
+		    "\"DE\")", key, s);
+	*out = s;
+	return 0;
+}
+
 /* A plain, unquoted scalar for numbers and booleans. */
 static int
 plain_scalar(const char *path, const struct ynode *n, const char *key,

@@ -111,6 +111,23 @@ int	yamlcfg_str(const struct ynode *map, const char *path, const char *key,
 	    int required, const char **out);
 
 /*
+ * yamlcfg_str() of at most max bytes, copied into a new string *dst
+ * (NULL when absent and not required; the caller frees it).  Longer:
+ * "key is N bytes long; at most max are allowed".  ERR_INTERNAL when out
+ * of memory.
+ */
+int	yamlcfg_text(const struct ynode *map, const char *path,
+	    const char *key, int required, size_t max, char **dst);
+
+/*
+ * An optional country of a subject: an ISO 3166 alpha-2 code, two
+ * upper-case letters ("DE").  *out points into the tree, NULL when
+ * absent.
+ */
+int	yamlcfg_country(const struct ynode *map, const char *path,
+	    const char *key, const char **out);
+
+/*
  * A non-negative decimal number in min..max; def when absent and not
  * required.  Refused: quotes, signs, leading zeros, "0x10", "1e3",
  * "12abc", overflow; out of range is "threshold 1 is out of range

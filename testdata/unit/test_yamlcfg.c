@@ -384,6 +384,54 @@ test_types(void)
 	yamlcfg_free(root);
 }
 
+/* yamlcfg_text(): bounded copies; yamlcfg_country(): ISO 3166 codes. */
+static void
+test_text_country(void)
+{
+	struct ynode *root = NULL;
+	const char *c;
+	char *t = NULL;
+
+	if (load_text("name: Example Corp\nempty: \"\"\nc: DE\nlow: de\n"
+	    "three: DEU\nnum: 12\n", &root) != 0) {
+		CHECK(0, "text/country document loads: %s", err_msg());
+		return;
+	}
+	CHECK_RC(yamlcfg_text(root, tmp_path, "name", 1, 12, &t), 0,
+	    "a 12-byte name within 12");
+	CHECK(t != NULL && strcmp(t, "Example Corp") == 0, "copied: %s",
+	    t ? t : "(null)");
+	free(t);
+	t = (char *)(uintptr_t)1;
+	CHECK_RC(yamlcfg_text(root, tmp_path, "name", 1, 11, &t), ERR_CONFIG,
+	    "a 12-byte name over 11 refused");
+	CHECK(t == NULL, "nothing copied on refusal");
+	CHECK(msg_is(1, "name is 12 bytes long; at most 11 are allowed"),
+	    "the length and the limit named");
+	CHECK_RC(yamlcfg_text(root, tmp_path, "absent", 0, 8, &t), 0,
+	    "absent and optional");
+	CHECK(t == NULL, "absent gives NULL");
+	CHECK_RC(yamlcfg_text(root, tmp_path, "absent", 1, 8, &t), ERR_CONFIG,
+	    "absent and required refused");
+	CHECK_RC(yamlcfg_text(root, tmp_path, "empty", 0, 8, &t), ERR_CONFIG,
+	    "empty text refused as yamlcfg_str() does");
+	CHECK_RC(yamlcfg_country(root, tmp_path, "c", &c), 0, "DE accepted");
+	CHECK(c != NULL && strcmp(c, "DE") == 0, "country DE");
+	CHECK_RC(yamlcfg_country(root, tmp_path, "absent", &c), 0,
+	    "no country is fine");
+	CHECK(c == NULL, "absent country is NULL");
+	CHECK_RC(yamlcfg_country(root, tmp_path, "low", &c), ERR_CONFIG,
+	    "lower case refused");
+	CHECK(msg_is(4, "low \"de\" must be two upper-case letters"),
+	    "the bad code and the rule named");
+	CHECK_RC(yamlcfg_country(root, tmp_path, "three", &c), ERR_CONFIG,
+	    "three letters refused");
+	CHECK_RC(yamlcfg_country(root, tmp_path, "num", &c), ERR_CONFIG,
+	    "digits refused");
+	CHECK(c == NULL, "nothing returned on refusal");
+	yamlcfg_free(root);
+}
+
 int
 main(void)
 {
@@ -394,5 +442,6 @@ main(void)
 	test_check_keys();
 	test_numbers();
 	test_types();
+	test_text_country();
 	return harness_done();
 }
