@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "args.h"
 #include "err.h"
 #include "json.h"
 #include "pgpwords.h"
@@ -62,15 +63,6 @@ usage(FILE *f)
 	    "[--serial HEX]\n"
 	    "           [--format text|json] FILE\n"
 	    "       %s --help | --version\n", PROG, PROG, PROG);
-}
-
-static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
 }
 
 /* 32 bytes as 64 hex digits, colons allowed ("AB:CD:..."). */
@@ -215,22 +207,22 @@ parse_args(int argc, char **argv, struct opts *o)
 	    (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			ret = set_once(&o->key, optarg, "key");
+			ret = args_once(&o->key, optarg, "key");
 			break;
 		case 'H':
-			ret = set_once(&o->head, optarg, "head");
+			ret = args_once(&o->head, optarg, "head");
 			break;
 		case 'a':
-			ret = set_once(&o->action, optarg, "action");
+			ret = args_once(&o->action, optarg, "action");
 			break;
 		case 's':
-			ret = set_once(&o->since, optarg, "since");
+			ret = args_once(&o->since, optarg, "since");
 			break;
 		case 'S':
-			ret = set_once(&o->serial, optarg, "serial");
+			ret = args_once(&o->serial, optarg, "serial");
 			break;
 		case 'f':
-			ret = set_once(&o->format, optarg, "format");
+			ret = args_once(&o->format, optarg, "format");
 			break;
 		case 'h':
 			usage(stdout);

@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "args.h"
 #include "err.h"
 #include "fileio.h"
 #include "json.h"
@@ -68,15 +69,6 @@ usage(FILE *f)
 	    "           [--issuer CERT] [--format text|json] FILE...\n"
 	    "       %s --list-rules\n"
 	    "       %s --help | --version\n", PROG, PROG, PROG);
-}
-
-static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
 }
 
 static int
@@ -158,16 +150,16 @@ parse_args(int argc, char **argv, struct opts *o)
 	    (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			ret = set_once(&o->kind, optarg, "kind");
+			ret = args_once(&o->kind, optarg, "kind");
 			break;
 		case 'e':
 			ret = add_eku(o, optarg);
 			break;
 		case 'i':
-			ret = set_once(&o->issuer, optarg, "issuer");
+			ret = args_once(&o->issuer, optarg, "issuer");
 			break;
 		case 'f':
-			ret = set_once(&o->format, optarg, "format");
+			ret = args_once(&o->format, optarg, "format");
 			break;
 		case 'l':
 			o->list_rules = 1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "envgate.h"
+#include "args.h"
 #include "err.h"
 #include "fileio.h"
 #include "hsm.h"
@@ -67,15 +68,6 @@ usage(FILE *f)
 }
 
 static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
-}
-
-static int
 check_args(struct opts *o)
 {
 	if (o->backup == NULL || o->cert == NULL)
@@ -118,12 +110,12 @@ parse_args(int argc, char **argv, struct opts *o)
 	while (ret == 0 &&
 	    (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'b': ret = set_once(&o->backup, optarg, "backup"); break;
-		case 'c': ret = set_once(&o->cert, optarg, "cert"); break;
-		case 'm': ret = set_once(&o->module, optarg, "hsm-module"); break;
-		case 'u': ret = set_once(&o->uri, optarg, "uri"); break;
-		case 'k': ret = set_once(&o->key_file, optarg, "key-file"); break;
-		case 't': ret = set_once(&o->transcript, optarg, "transcript");
+		case 'b': ret = args_once(&o->backup, optarg, "backup"); break;
+		case 'c': ret = args_once(&o->cert, optarg, "cert"); break;
+		case 'm': ret = args_once(&o->module, optarg, "hsm-module"); break;
+		case 'u': ret = args_once(&o->uri, optarg, "uri"); break;
+		case 'k': ret = args_once(&o->key_file, optarg, "key-file"); break;
+		case 't': ret = args_once(&o->transcript, optarg, "transcript");
 			break;
 		case 'p':
 		case 'f':

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "envgate.h"
+#include "args.h"
 #include "err.h"
 #include "fileio.h"
 #include "kekshare.h"
@@ -58,15 +59,6 @@ usage(FILE *f)
 	    "       %s --help | --version\n"
 	    "A SHARE is a sheet or QR text file; - reads shares from "
 	    "standard input.\n", PROG, PROG, PROG, PROG);
-}
-
-static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
 }
 
 static int
@@ -159,13 +151,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	    (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			ret = set_once(&o->backup, optarg, "backup");
+			ret = args_once(&o->backup, optarg, "backup");
 			break;
 		case 'c':
-			ret = set_once(&o->cert, optarg, "cert");
+			ret = args_once(&o->cert, optarg, "cert");
 			break;
 		case 'o':
-			ret = set_once(&o->out, optarg, "out");
+			ret = args_once(&o->out, optarg, "out");
 			break;
 		case 't':
 			ret = o->threshold ? err_set(ERR_USAGE, "--threshold "

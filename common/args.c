@@ -8,6 +8,24 @@
 #include "args.h"
 #include "err.h"
 
+int
+args_once(const char **slot, const char *value, const char *name)
+{
+	if (*slot != NULL)
+		return err_set(ERR_USAGE, "--%s given twice", name);
+	*slot = value;
+	return 0;
+}
+
+int
+args_flag(int *flag, const char *name)
+{
+	if (*flag)
+		return err_set(ERR_USAGE, "--%s given twice", name);
+	*flag = 1;
+	return 0;
+}
+
 void
 args_ceremony_init(struct args_ceremony *a)
 {

@@ -1,5 +1,7 @@
 /*
- * args.h: the options every ceremony program takes.
+ * args.h: option parsing shared by the programs: the rule that an
+ * option is given at most once, and the options every ceremony program
+ * takes.
  *
  * pki-root-keygen, pki-root-sign and pki-root-crl all read one reviewed
  * ceremony file and take --rehearsal, --yes, --pin-file / --pin-fd and
@@ -12,6 +14,15 @@
 #include <getopt.h>
 
 #include "pin.h"
+
+/*
+ * An option with a value, given at most once: *slot = value the first
+ * time; ERR_USAGE "--name given twice" the second.
+ */
+int	args_once(const char **slot, const char *value, const char *name);
+
+/* A flag given at most once: *flag = 1; ERR_USAGE the second time. */
+int	args_flag(int *flag, const char *name);
 
 struct args_ceremony {
 	const char *config;		/* the ceremony file */

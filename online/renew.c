@@ -34,6 +34,7 @@
 #include "certout.h"
 #include "db.h"
 #include "deploy.h"
+#include "args.h"
 #include "err.h"
 #include "issuer.h"
 #include "json.h"
@@ -86,23 +87,6 @@ usage(FILE *f)
 	    "       %s --check --cert CERT [--before D | --ratio N/M] "
 	    "[--format text|json]\n"
 	    "       %s --help | --version\n", PROG, PROG, PROG);
-}
-
-static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
-}
-
-static int
-set_flag(int *flag, const char *name)
-{
-	if ((*flag)++)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	return 0;
 }
 
 /* prefix, then the detail message already recorded (copied first: the
@@ -162,17 +146,17 @@ static int
 parse_option(int c, struct opts *o)
 {
 	switch (c) {
-	case 'a': return set_once(&o->ca_dir, optarg, "ca");
-	case 'c': return set_once(&o->cert, optarg, "cert");
-	case 'k': return set_once(&o->key, optarg, "key");
-	case 'C': return set_once(&o->chain, optarg, "chain");
-	case 'r': return set_once(&o->profile, optarg, "profile");
-	case 'b': return set_once(&o->before, optarg, "before");
-	case 'R': return set_once(&o->ratio, optarg, "ratio");
-	case 'e': return set_once(&o->exec, optarg, "exec");
-	case 'n': return set_flag(&o->dry_run, "dry-run");
-	case 'K': return set_flag(&o->check, "check");
-	case 'u': return set_flag(&o->reuse_key, "reuse-key");
+	case 'a': return args_once(&o->ca_dir, optarg, "ca");
+	case 'c': return args_once(&o->cert, optarg, "cert");
+	case 'k': return args_once(&o->key, optarg, "key");
+	case 'C': return args_once(&o->chain, optarg, "chain");
+	case 'r': return args_once(&o->profile, optarg, "profile");
+	case 'b': return args_once(&o->before, optarg, "before");
+	case 'R': return args_once(&o->ratio, optarg, "ratio");
+	case 'e': return args_once(&o->exec, optarg, "exec");
+	case 'n': return args_flag(&o->dry_run, "dry-run");
+	case 'K': return args_flag(&o->check, "check");
+	case 'u': return args_flag(&o->reuse_key, "reuse-key");
 	case 'm': return parse_format(optarg, o);
 	case 'p': case 'f':
 		if (o->pin_set++)

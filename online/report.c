@@ -31,6 +31,7 @@
 #include "certfile.h"
 #include "crl.h"
 #include "db.h"
+#include "args.h"
 #include "err.h"
 #include "fileio.h"
 #include "json.h"
@@ -91,26 +92,17 @@ usage(FILE *f)
 }
 
 static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
-}
-
-static int
 parse_opt(int c, struct opts *o)
 {
 	switch (c) {
-	case 'a': return set_once(&o->ca_dir, optarg, "ca");
-	case 's': return set_once(&o->status, optarg, "status");
-	case 'p': return set_once(&o->profile, optarg, "profile");
-	case 'n': return set_once(&o->name, optarg, "name");
-	case 'e': return set_once(&o->expiring, optarg, "expiring");
-	case 'w': return set_once(&o->warn, optarg, "warn");
-	case 'm': return set_once(&o->format_text, optarg, "format");
-	case 'o': return set_once(&o->out, optarg, "out");
+	case 'a': return args_once(&o->ca_dir, optarg, "ca");
+	case 's': return args_once(&o->status, optarg, "status");
+	case 'p': return args_once(&o->profile, optarg, "profile");
+	case 'n': return args_once(&o->name, optarg, "name");
+	case 'e': return args_once(&o->expiring, optarg, "expiring");
+	case 'w': return args_once(&o->warn, optarg, "warn");
+	case 'm': return args_once(&o->format_text, optarg, "format");
+	case 'o': return args_once(&o->out, optarg, "out");
 	case 'S':
 		if (o->scan++)
 			return err_set(ERR_USAGE, "--scan given twice");

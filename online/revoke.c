@@ -35,6 +35,7 @@
 #include "cacfg.h"
 #include "crl.h"
 #include "db.h"
+#include "args.h"
 #include "err.h"
 #include "fileio.h"
 #include "json.h"
@@ -78,15 +79,6 @@ usage(FILE *f)
 	    "[--time T]\n"
 	    "           [--format json] [--pin-file FILE | --pin-fd N]\n"
 	    "       %s --help | --version\n", PROG, PROG);
-}
-
-static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
 }
 
 /* A serial as openssl prints it: "serial=" prefix, colons, any case. */
@@ -184,12 +176,12 @@ parse_args(int argc, char **argv, struct opts *o)
 	while (ret == 0 &&
 	    (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'a': ret = set_once(&o->ca_dir, optarg, "ca"); break;
-		case 'c': ret = set_once(&o->cert, optarg, "cert"); break;
-		case 'r': ret = set_once(&o->reason_name, optarg, "reason");
+		case 'a': ret = args_once(&o->ca_dir, optarg, "ca"); break;
+		case 'c': ret = args_once(&o->cert, optarg, "cert"); break;
+		case 'r': ret = args_once(&o->reason_name, optarg, "reason");
 			break;
-		case 't': ret = set_once(&o->time, optarg, "time"); break;
-		case 'm': ret = set_once(&o->format, optarg, "format"); break;
+		case 't': ret = args_once(&o->time, optarg, "time"); break;
+		case 'm': ret = args_once(&o->format, optarg, "format"); break;
 		case 'p':
 		case 'f':
 			ret = pin_opt(o, c);

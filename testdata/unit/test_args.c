@@ -31,6 +31,24 @@ parse(char **argv, struct args_ceremony *a)
 	return args_ceremony_file(a, argc, argv);
 }
 
+/* args_once() and args_flag(): the second time is a usage error. */
+static void
+test_once(void)
+{
+	const char *slot = NULL;
+	int flag = 0;
+
+	CHECK_RC(args_once(&slot, "a", "out"), 0, "first --out taken");
+	CHECK(slot != NULL && strcmp(slot, "a") == 0, "value kept");
+	CHECK_RC(args_once(&slot, "b", "out"), ERR_USAGE, "second --out refused");
+	CHECK(strcmp(err_msg(), "--out given twice") == 0, "message: %s",
+	    err_msg());
+	CHECK(strcmp(slot, "a") == 0, "the first value stays");
+	CHECK_RC(args_flag(&flag, "yes"), 0, "first --yes taken");
+	CHECK(flag == 1, "flag set");
+	CHECK_RC(args_flag(&flag, "yes"), ERR_USAGE, "second --yes refused");
+}
+
 int
 main(void)
 {
@@ -62,5 +80,6 @@ main(void)
 	CHECK_RC(parse(badfd, &a), ERR_USAGE, "a bad --pin-fd refused");
 	CHECK_RC(parse(other, &a), ERR_USAGE, "a PIN on the command line is "
 	    "not an option");
+	test_once();
 	return harness_done();
 }
