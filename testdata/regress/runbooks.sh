@@ -10,9 +10,10 @@
 # re-signed by it), the intermediate compromise (the root CRL revokes dev
 # and openssl -crl_check_all then rejects its leaf; the leaf re-issued by
 # the new intermediate verifies with CRL checks), a custodian leaving
-# (the re-split backup opens with the new shares only) and the HSM
-# restore (the key restored into a new token signs a root CRL that
-# verifies).  Release suite only: the programs are the same in both.
+# (the re-split backup opens with the new shares only), the HSM restore
+# (the key restored into a new token signs a root CRL that verifies) and
+# the root rollover (a leaf under the new root's intermediate verifies
+# to the new root, and to the old one through the cross-certificate).  Release suite only: the programs are the same in both.
 . "$(dirname "$0")/lib.sh"
 
 [ "${PKI_SUITE:-release}" = release ] || exit 0
@@ -131,6 +132,55 @@ check "intermediate-compromise: the re-issued leaf verifies with CRL checks" \
 [ "$(ls work/reissued/*.pem | grep -vc fullchain)" = 1 ] &&
     pass "intermediate-compromise: one leaf to re-issue (the signer is not)" ||
     fail "re-issued: $(ls work/reissued)"
+
+# --- a root rollover -------------------------------------------------------------
+softhsm_token root-2036 123456
+softhsm_token prod36-ca 135790
+printf '135790\n' >prod36.pin
+cat >root-2036.yaml <<EOF
+ceremony: { name: "Root 2036", administrator: "Alice", witnesses: ["Walter"] }
+key:
+  type: p256
+  hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-2036;object=root-key" }
+certificate:
+  subject: { country: "DE", organization: "Example Corp", common_name: "Example Corp Root 2036" }
+  validity_years: 20
+backup: { method: shamir, threshold: 2, custodians: ["Ann", "Bob", "Cid"] }
+output: { directory: $T/root-2036 }
+EOF
+sed -e 's/^name: dev$/name: prod2036/' -e 's/object=dev-key/object=prod36-key/' \
+    -e 's/token=dev-ca/token=prod36-ca/' -e "s|pin_file: .*|pin_file: $T/prod36.pin|" \
+    -e 's/Example Corp Dev CA/Example Corp Prod 2036 CA/' dev-init.yaml >prod36-init.yaml
+cat >site-rollover.sh <<EOF
+OLD_ROOT_DIR=$T/root
+OLD_ROOT_URI="pkcs11:token=root-ca;object=root-key"
+NEW_CEREMONY=$T/root-2036.yaml
+NEW_ROOT_DIR=$T/root-2036
+NEW_ROOT_URI="pkcs11:token=root-2036;object=root-key"
+HSM_MODULE=$SOFTHSM_MODULE
+POLICIES=$top/policies
+MEDIA=$T/media36
+NEW_CA=$T/prod-2036
+NEW_INIT=$T/prod36-init.yaml
+CEREMONY_FLAGS="--rehearsal --yes --pin-file $T/root.pin"
+ONLINE_FLAGS=--yes
+EOF
+runbook root-rollover site-rollover.sh
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout r36.key -subj "/CN=api.svc.prod.example.internal" \
+    -addext "subjectAltName=DNS:api.svc.prod.example.internal" \
+    -out r36.csr 2>/dev/null
+check "root-rollover: the new CA issues a leaf" pki-issue --ca prod-2036 \
+    --profile mtls-server --csr r36.csr --out r36.pem
+check "root-rollover: the leaf verifies to the new root" \
+    openssl verify -x509_strict -CAfile root-2036/root.pem \
+    -untrusted prod-2036/ca.pem r36.pem
+check "root-rollover: and to the old root through the bridge bundle" \
+    openssl verify -x509_strict -CAfile root/root.pem \
+    -untrusted media36/prod-2036-bridge.pem r36.pem
+grep -c '"kind":"cross"' root/ledger.log | grep -q '^1$' &&
+    pass "root-rollover: the old root's ledger records the cross-certificate" ||
+    fail "no cross entry in the old root's ledger"
 
 # --- a root with a Shamir backup: a custodian leaves, then the HSM breaks ------
 softhsm_token root-sh 123456
