@@ -20,7 +20,12 @@ cd "$T" || exit 70
 # json FILE EXPR: a value from a JSON document, by a Python expression
 # over j.
 json() {
-	python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+	python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(" ".join(json.dumps(x) if not isinstance(x, str) else x
+               for x in (v if isinstance(v, tuple) else (v,))))' "$1" "$2"
 }
 # recorded TRANSCRIPT PROGRAM: binary_sha256 of PROGRAM's last start entry.
 recorded() {
@@ -72,30 +77,30 @@ grep -q "pki-root-keygen start .*binary_sha256=$(sha256sum "$BINDIR/pki-root-key
 mkdir plan && cd plan || exit 70
 cp "$P/root-ceremony.yaml" "$P/root-sign-prod.yaml" .
 mkdir policies && cp "$P/intermediate-prod.yaml" policies/
-snapshot "$T"
+snapshot "$T/plan"
 expect_exit 0 "pki-root-keygen --plan" sh -c \
     'pki-root-keygen --plan root-ceremony.yaml >../keygen.plan'
 expect_exit 0 "pki-root-sign --plan" sh -c \
     'pki-root-sign --plan root-sign-prod.yaml >../sign.plan'
 expect_exit 0 "pki-root-crl --plan" sh -c \
     'pki-root-crl --plan --revoke 0a:1b --reason keyCompromise root-sign-prod.yaml >../crl.plan'
-unchanged "$T" "--plan"
+unchanged "$T/plan" "--plan"
 cd "$T" || exit 70
 [ "$(json keygen.plan 'j["backup"]["threshold"], j["backup"]["shares"], j["backup"]["custodians"]')" = \
-    "3 5 ['Carol', 'Dave', 'Erin', 'Frank', 'Grace']" ] &&
+    '3 5 ["Carol", "Dave", "Erin", "Frank", "Grace"]' ] &&
     pass "keygen plan: 3 of 5 and the custodians" || fail "keygen plan: M-of-N"
 [ "$(json keygen.plan 'j["key"]["type"], j["certificate"]["validity_years"], j["rehearsal"]')" = \
-    "p384 20 False" ] && pass "keygen plan: key type, validity" ||
+    "p384 20 false" ] && pass "keygen plan: key type, validity" ||
     fail "keygen plan: key type, validity"
 [ "$(json keygen.plan 'j["config"]["sha256"]')" = \
     "$(sha256sum "$P/root-ceremony.yaml" | cut -d' ' -f1)" ] &&
     pass "keygen plan: the file's SHA-256" || fail "keygen plan: SHA-256"
 [ "$(json sign.plan 'j["policy"]["name"], j["validity_days"], j["policy"]["sha256"], j["request"]')" = \
-    "prod 1825 $(sha256sum "$P/intermediate-prod.yaml" | cut -d' ' -f1) None" ] &&
+    "prod 1825 $(sha256sum "$P/intermediate-prod.yaml" | cut -d' ' -f1) null" ] &&
     pass "sign plan: policy, days, policy SHA-256, no CSR yet" ||
     fail "sign plan: $(json sign.plan 'j["policy"]["name"], j["validity_days"], j["request"]')"
 [ "$(json crl.plan 'j["crl"]["validity_days"], j["der_output"], j["revoke"]["serial"], j["revoke"]["reason"]')" = \
-    "180 root.crl.der 0a1b keyCompromise" ] && pass "crl plan: days, DER output, --revoke" ||
+    "180 root.crl.der 0A1B keyCompromise" ] && pass "crl plan: days, DER output, --revoke" ||
     fail "crl plan: $(cat crl.plan)"
 # The CSR, once it is there, is checked and its key shown.
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -187,12 +192,14 @@ if [ "${PKI_SUITE:-release}" = release ]; then
 	mkdir -p "$T/tmp1" "$T/tmp-second"
 	( TMPDIR=$T/tmp1 TZ=UTC "$T/src-a/scripts/kit" "$T/kit1" ) >kit1.out 2>&1
 	check "first kit build" test -f "$T/kit1/pki-ceremony-kit-0.1.0.tar.gz"
+	[ -f "$T/kit1/pki-ceremony-kit-0.1.0.tar.gz" ] || sed 's/^/      /' kit1.out
 	grep -q "uncommitted changes are not in the kit" kit1.out &&
 	    pass "make kit notes uncommitted changes" || fail "no note of uncommitted changes"
 	sleep 2
 	( umask 077; TMPDIR=$T/tmp-second TZ=Pacific/Kiritimati LC_ALL=C.UTF-8 \
 	    "$T/src-longer-b/scripts/kit" "$T/out/kit2" ) >kit2.out 2>&1
 	check "second kit build" test -f "$T/out/kit2/pki-ceremony-kit-0.1.0.tar.gz"
+	[ -f "$T/out/kit2/pki-ceremony-kit-0.1.0.tar.gz" ] || sed 's/^/      /' kit2.out
 	k1=$T/kit1/pki-ceremony-kit-0.1.0.tar.gz
 	k2=$T/out/kit2/pki-ceremony-kit-0.1.0.tar.gz
 	check "the two tarballs are byte-identical" cmp "$k1" "$k2"
