@@ -460,13 +460,18 @@ static int
 show_plan(struct crlrun *c)
 {
 	const struct root_session *s = c->cfg;
-	char t1[21], t2[21], at[21];
+	char t1[21], t2[21], at[21], self[65];
 	size_t i;
+	int ret;
 
+	if ((ret = transcript_self_hex(self)) != 0)
+		return ret;
 	ledger_time_format(c->this_update, t1);
 	ledger_time_format(c->next_update, t2);
 	printf("\nPlan for \"%s\"%s\n", s->name,
 	    c->opts->cer.rehearsal ? " (REHEARSAL)" : "");
+	printf("  program:       %s %s, SHA-256 (compare with the kit's "
+	    "manifest)\n                 %s\n", PROG, PKI_VERSION, self);
 	printf("  administrator: %s\n", s->administrator);
 	for (i = 0; i < s->nwitnesses; i++)
 		printf("  witness:       %s\n", s->witnesses[i]);

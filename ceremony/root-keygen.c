@@ -159,10 +159,16 @@ static int
 show_plan(struct keygen *k)
 {
 	const struct root_ceremony *c = k->cfg;
+	char self[65];
 	size_t i;
+	int ret;
 
+	if ((ret = transcript_self_hex(self)) != 0)
+		return ret;
 	printf("\nPlan for \"%s\"%s\n", c->name,
 	    k->opts->cer.rehearsal ? " (REHEARSAL)" : "");
+	printf("  program:       %s %s, SHA-256 (compare with the kit's "
+	    "manifest)\n                 %s\n", PROG, PKI_VERSION, self);
 	printf("  administrator: %s\n", c->administrator);
 	for (i = 0; i < c->nwitnesses; i++)
 		printf("  witness:       %s\n", c->witnesses[i]);

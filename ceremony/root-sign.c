@@ -263,13 +263,14 @@ preview(struct signing *s)
 {
 	unsigned char fp[32];
 	char *hex = NULL, *words = NULL, *subject = NULL, *ext = NULL;
-	char from[32], until[32], cfghex[65], polhex[65];
+	char from[32], until[32], cfghex[65], polhex[65], self[65];
 	int ret;
 
 	if ((ret = x509_spki_sha256(s->pub, fp)) != 0 ||
 	    (ret = hexfp_format(fp, sizeof(fp), &hex)) != 0 ||
 	    (ret = pgpwords_format(fp, sizeof(fp), &words)) != 0 ||
-	    (ret = intermediate_describe(s->cert, &ext)) != 0)
+	    (ret = intermediate_describe(s->cert, &ext)) != 0 ||
+	    (ret = transcript_self_hex(self)) != 0)
 		goto out;
 	subject = x509_subject_line(s->cert);
 	x509_time_text(X509_get0_notBefore(s->cert), from, sizeof(from));
@@ -279,6 +280,8 @@ preview(struct signing *s)
 	    s->opts->cer.rehearsal ? " (REHEARSAL)" : "");
 	transcript_hex(s->cfg->sha256, 32, cfghex);
 	transcript_hex(s->policy->sha256, 32, polhex);
+	printf("  program:     %s %s, SHA-256 (compare with the kit's "
+	    "manifest)\n               %s\n", PROG, PKI_VERSION, self);
 	printf("  ceremony:    %s (SHA-256 %s)\n", s->cfg->name, cfghex);
 	printf("  policy file: %s (SHA-256 %s)\n", s->cfg->policy, polhex);
 	printf("  subject:     %s\n", subject != NULL ? subject : "?");

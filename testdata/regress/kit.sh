@@ -48,6 +48,17 @@ certificate:
 backup: { method: shamir, threshold: 2, custodians: ["Cleo", "Dirk", "Emil"] }
 output: { directory: root }
 EOT
+cat >sign.yaml <<EOT
+ceremony: { name: "Kit test dev", administrator: "Ada Admin", witnesses: ["Wim Witness"] }
+root:
+  certificate: root/root.pem
+  key: { hsm: { module: $SOFTHSM_MODULE, uri: "pkcs11:token=root-ca;object=root-key" } }
+  ledger: root/ledger.log
+  transcript: root/transcript.log
+sign: { csr: dev.csr, policy: $P/intermediate-dev.yaml, output: { certificate: dev.pem } }
+EOT
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout dev.key -subj "/CN=Kit Dev CA" -out dev.csr 2>/dev/null
 cat >crl.yaml <<EOT
 ceremony: { name: "Kit test CRL", administrator: "Ada Admin", witnesses: ["Wim Witness"] }
 root:
@@ -59,9 +70,11 @@ crl: { validity_days: 30, output: root.crl }
 EOT
 pki-root-keygen --rehearsal --yes --pin-file root.pin cer.yaml >keygen.out 2>&1
 check "pki-root-keygen ran" test -f root/transcript.log
+pki-root-sign --rehearsal --yes --pin-file root.pin sign.yaml >sign.out 2>&1
+check "pki-root-sign ran" test -f dev.pem
 pki-root-crl --rehearsal --yes --pin-file root.pin crl.yaml >crl.out 2>&1
 check "pki-root-crl ran" test -f root.crl
-for prog in pki-root-keygen pki-root-crl; do
+for prog in pki-root-keygen pki-root-sign pki-root-crl; do
 	want=$(sha256sum "$BINDIR/$prog" | cut -d' ' -f1)
 	got=$(recorded root/transcript.log $prog)
 	[ -n "$got" ] && [ "$got" = "$want" ] &&
@@ -165,14 +178,31 @@ for want in "KEK split 3 of 5" "p384, pkcs11:token=root-ca;object=root-key" \
 	grep -qF -- "$want" script.txt && pass "script holds: $want" ||
 	    fail "script lacks: $want"
 done
-# The plan it prints is the one the program shows.
-"$CS" --bindir "$BINDIR" --rehearsal cer.yaml >script2.txt
+# The plan it prints is the one the programs show, with the SHA-256 of
+# each program from the manifest.
+(cd "$BINDIR/.." && sha256sum bin/pki-root-keygen bin/pki-root-sign \
+    bin/pki-root-crl) >bin.manifest
+"$CS" --bindir "$BINDIR" --rehearsal --manifest bin.manifest cer.yaml \
+    sign.yaml crl.yaml >script2.txt
 sed -n '/^Plan for/,/^  output:/p' keygen.out >shown.txt
+sed -n '/^Sign intermediate/,/^  policy file:/p' sign.out >>shown.txt
+grep -A1 '^  key SHA-256:' sign.out >>shown.txt
+sed -n '/^Plan for/,/^  root:/p' crl.out | sed '$d' >>shown.txt
+for prog in pki-root-keygen pki-root-sign pki-root-crl; do
+	grep -q "^ *$(sha256sum "$BINDIR/$prog" | cut -d' ' -f1)\$" shown.txt &&
+	    pass "$prog shows its SHA-256 before the yes" ||
+	    fail "$prog does not show its SHA-256"
+done
 n=0
 while IFS= read -r line; do
 	grep -qxF "       | $line" script2.txt || { fail "script lacks the plan line: $line"; n=1; }
 done <shown.txt
-[ $n -eq 0 ] && [ -s shown.txt ] && pass "every plan line pki-root-keygen showed is in the script"
+grep -q '^Sign intermediate under policy dev (REHEARSAL)$' shown.txt &&
+    grep -q '^  key SHA-256: ' shown.txt && [ "$(wc -l <shown.txt)" -ge 25 ] &&
+    pass "the plans and the preview were captured" ||
+    fail "plans not captured: $(wc -l <shown.txt) lines"
+[ $n -eq 0 ] && [ -s shown.txt ] &&
+    pass "every plan and preview line the programs showed is in the script"
 grep -q '^\*\*\* REHEARSAL' script2.txt && pass "a rehearsal script says so" ||
     fail "rehearsal not marked"
 expect_exit 78 "ceremony-script stops at a bad file" "$CS" --bindir "$BINDIR" bad.yaml
