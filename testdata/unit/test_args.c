@@ -61,13 +61,13 @@ main(void)
 	    err_msg());
 	CHECK_RC(parse(pins, &a), ERR_USAGE, "two PIN sources refused");
 	CHECK_RC(parse(both, &a), ERR_USAGE, "--config and an operand refused");
-	CHECK_RC(parse(none, &a), ERR_USAGE, "no ceremony file refused");
-	CHECK_RC(parse(badfd, &a), ERR_USAGE, "a bad --pin-fd refused");
-	CHECK_RC(parse(other, &a), ERR_USAGE, "a PIN on the command line is "
-	    "not an option");
 	CHECK_RC(parse(plan, &a), 0, "--plan with --rehearsal");
 	CHECK(a.plan && a.rehearsal, "--plan recorded");
 	CHECK_RC(parse(planyes, &a), ERR_USAGE, "--plan with --yes refused");
 	CHECK_RC(parse(planpin, &a), ERR_USAGE, "--plan with a PIN refused");
+	CHECK_RC(parse(none, &a), ERR_USAGE, "no ceremony file refused");
+	CHECK_RC(parse(badfd, &a), ERR_USAGE, "a bad --pin-fd refused");
+	CHECK_RC(parse(other, &a), ERR_USAGE, "a PIN on the command line is "
+	    "not an option");
 	return harness_done();
 }
