@@ -137,3 +137,11 @@ install: all
 
 clean:
 	rm -rf build bin
+
+# make kit: the ceremony kit for the air-gapped laptop, built from the
+# committed tree (HEAD) in a temporary copy, reproducibly, into
+# build/kit/pki-ceremony-kit-VERSION.tar.gz and .sha256 (scripts/kit,
+# pki-kit(7)).  KIT_DIR=dir writes it elsewhere.
+.PHONY: kit
+kit: $(DEPS_STAMP)
+	$(Q)scripts/kit $(KIT_DIR)

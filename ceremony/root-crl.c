@@ -18,6 +18,11 @@
  * An existing output is replaced only if it is a CRL that this ledger
  * recorded (the previous CRL, or an older one); anything else there is
  * refused, so that a wrong path never overwrites a foreign file.
+ *
+ * --plan loads and validates the ceremony file and the revocation
+ * options as a real run does and prints the plan as JSON (plan.h) for
+ * the paper script: no room check, no ledger, no PIN, no HSM, nothing
+ * written.
  */
 #include <getopt.h>
 #include <libgen.h>
@@ -37,6 +42,7 @@
 #include "ledger.h"
 #include "lint.h"
 #include "pin.h"
+#include "plan.h"
 #include "rootkey.h"
 #include "secmem.h"
 #include "signcfg.h"
@@ -93,7 +99,10 @@ usage(FILE *f)
 	    "--pin-fd N]\n"
 	    "           [--revoke SERIAL --reason REASON [--time TIME]]\n"
 	    "           [--config] CEREMONY.yaml\n"
-	    "       %s --help | --version\n", PROG, PROG);
+	    "       %s --plan [--rehearsal] [--revoke SERIAL --reason REASON "
+	    "[--time TIME]]\n"
+	    "           [--config] CEREMONY.yaml\n"
+	    "       %s --help | --version\n", PROG, PROG, PROG);
 }
 
 static int
@@ -451,13 +460,18 @@ static int
 show_plan(struct crlrun *c)
 {
 	const struct root_session *s = c->cfg;
-	char t1[21], t2[21], at[21];
+	char t1[21], t2[21], at[21], self[65];
 	size_t i;
+	int ret;
 
+	if ((ret = transcript_self_hex(self)) != 0)
+		return ret;
 	ledger_time_format(c->this_update, t1);
 	ledger_time_format(c->next_update, t2);
 	printf("\nPlan for \"%s\"%s\n", s->name,
 	    c->opts->cer.rehearsal ? " (REHEARSAL)" : "");
+	printf("  program:       %s %s, SHA-256 (compare with the kit's "
+	    "manifest)\n                 %s\n", PROG, PKI_VERSION, self);
 	printf("  administrator: %s\n", s->administrator);
 	for (i = 0; i < s->nwitnesses; i++)
 		printf("  witness:       %s\n", s->witnesses[i]);
@@ -675,6 +689,43 @@ out:
 	return ret;
 }
 
+/* --plan: the validated ceremony file as one line of JSON. */
+static int
+print_plan(const struct opts *o)
+{
+	struct crlrun c;
+	struct json_buf *j = NULL;
+	const char *text;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.opts = o;
+	if ((ret = signcfg_load(o->cer.config, SIGNCFG_CRL, &c.cfg)) != 0 ||
+	    (ret = der_path(&c)) != 0 || (ret = json_new(&j)) != 0)
+		goto out;
+	plan_begin(j, PROG, o->cer.rehearsal, c.cfg->path, c.cfg->sha256);
+	plan_root_session(j, c.cfg);
+	json_add_str(j, "der_output", c.der_out.path);
+	if (o->revoke != NULL) {
+		json_begin_object(j, "revoke");
+		json_add_str(j, "serial", o->serial);
+		json_add_str(j, "reason", crl_reason_name(o->reason));
+		if (o->time != NULL)
+			json_add_str(j, "time", o->time);
+		json_end_object(j);
+	} else
+		json_add_raw(j, "revoke", "null");
+	json_end_object(j);
+	if ((ret = json_text(j, &text, NULL)) != 0)
+		goto out;
+	if (printf("%s\n", text) < 0 || fflush(stdout) != 0)
+		ret = err_set(ERR_IO, "writing the plan to standard output");
+out:
+	json_free(j);
+	crlrun_cleanup(&c);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -686,5 +737,5 @@ main(int argc, char **argv)
 			usage(stderr);
 		return err_report(PROG, ret);
 	}
-	return err_report(PROG, run(&o));
+	return err_report(PROG, o.cer.plan ? print_plan(&o) : run(&o));
 }

@@ -13,6 +13,10 @@
  * Every output is built in a staging directory that becomes the output
  * directory by one rename at the very end: a failure leaves nothing
  * behind, and a key already imported into the token is deleted again.
+ *
+ * --plan only loads and validates the ceremony file, as a real run does,
+ * and prints the plan as JSON (plan.h) for the paper script: no room
+ * check, no PIN, no HSM, nothing written.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -33,6 +37,7 @@
 #include "keyfile.h"
 #include "pgpwords.h"
 #include "pin.h"
+#include "plan.h"
 #include "rootkey.h"
 #include "secmem.h"
 #include "sheet.h"
@@ -75,7 +80,8 @@ usage(FILE *f)
 	fprintf(f, "usage: %s [--rehearsal] [--yes] [--pin-file FILE | "
 	    "--pin-fd N]\n"
 	    "           [--config] CEREMONY.yaml\n"
-	    "       %s --help | --version\n", PROG, PROG);
+	    "       %s --plan [--rehearsal] [--config] CEREMONY.yaml\n"
+	    "       %s --help | --version\n", PROG, PROG, PROG);
 }
 
 static int
@@ -153,10 +159,16 @@ static int
 show_plan(struct keygen *k)
 {
 	const struct root_ceremony *c = k->cfg;
+	char self[65];
 	size_t i;
+	int ret;
 
+	if ((ret = transcript_self_hex(self)) != 0)
+		return ret;
 	printf("\nPlan for \"%s\"%s\n", c->name,
 	    k->opts->cer.rehearsal ? " (REHEARSAL)" : "");
+	printf("  program:       %s %s, SHA-256 (compare with the kit's "
+	    "manifest)\n                 %s\n", PROG, PKI_VERSION, self);
 	printf("  administrator: %s\n", c->administrator);
 	for (i = 0; i < c->nwitnesses; i++)
 		printf("  witness:       %s\n", c->witnesses[i]);
@@ -562,6 +574,31 @@ out:
 	return ret;
 }
 
+/* --plan: the validated ceremony file as one line of JSON. */
+static int
+print_plan(const struct opts *o)
+{
+	struct root_ceremony *cfg = NULL;
+	struct json_buf *j = NULL;
+	const char *text;
+	int ret;
+
+	if ((ret = ceremonycfg_load(o->cer.config, &cfg)) != 0 ||
+	    (ret = json_new(&j)) != 0)
+		goto out;
+	plan_begin(j, PROG, o->cer.rehearsal, cfg->path, cfg->sha256);
+	plan_root_ceremony(j, cfg);
+	json_end_object(j);
+	if ((ret = json_text(j, &text, NULL)) != 0)
+		goto out;
+	if (printf("%s\n", text) < 0 || fflush(stdout) != 0)
+		ret = err_set(ERR_IO, "writing the plan to standard output");
+out:
+	json_free(j);
+	ceremonycfg_free(cfg);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -573,5 +610,5 @@ main(int argc, char **argv)
 			usage(stderr);
 		return err_report(PROG, ret);
 	}
-	return err_report(PROG, run(&o));
+	return err_report(PROG, o.cer.plan ? print_plan(&o) : run(&o));
 }

@@ -11,6 +11,11 @@
  * root key, checks that the signed TBS is the linted one and that the
  * signature verifies under the root, writes certificate and chain, and
  * records the issuance in the ledger and the transcript.
+ *
+ * --plan loads and validates the ceremony file and its policy as a real
+ * run does, and the CSR (or the certificate to cross-sign) if it is
+ * already there, and prints the plan as JSON (plan.h) for the paper
+ * script: no room check, no PIN, no HSM, nothing written.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -31,6 +36,7 @@
 #include "lint.h"
 #include "pgpwords.h"
 #include "pin.h"
+#include "plan.h"
 #include "policy.h"
 #include "rootkey.h"
 #include "secmem.h"
@@ -69,7 +75,8 @@ usage(FILE *f)
 	fprintf(f, "usage: %s [--rehearsal] [--yes] [--pin-file FILE | "
 	    "--pin-fd N]\n"
 	    "           [--config] CEREMONY.yaml\n"
-	    "       %s --help | --version\n", PROG, PROG);
+	    "       %s --plan [--rehearsal] [--config] CEREMONY.yaml\n"
+	    "       %s --help | --version\n", PROG, PROG, PROG);
 }
 
 static int
@@ -256,13 +263,14 @@ preview(struct signing *s)
 {
 	unsigned char fp[32];
 	char *hex = NULL, *words = NULL, *subject = NULL, *ext = NULL;
-	char from[32], until[32], cfghex[65], polhex[65];
+	char from[32], until[32], cfghex[65], polhex[65], self[65];
 	int ret;
 
 	if ((ret = x509_spki_sha256(s->pub, fp)) != 0 ||
 	    (ret = hexfp_format(fp, sizeof(fp), &hex)) != 0 ||
 	    (ret = pgpwords_format(fp, sizeof(fp), &words)) != 0 ||
-	    (ret = intermediate_describe(s->cert, &ext)) != 0)
+	    (ret = intermediate_describe(s->cert, &ext)) != 0 ||
+	    (ret = transcript_self_hex(self)) != 0)
 		goto out;
 	subject = x509_subject_line(s->cert);
 	x509_time_text(X509_get0_notBefore(s->cert), from, sizeof(from));
@@ -272,6 +280,8 @@ preview(struct signing *s)
 	    s->opts->cer.rehearsal ? " (REHEARSAL)" : "");
 	transcript_hex(s->cfg->sha256, 32, cfghex);
 	transcript_hex(s->policy->sha256, 32, polhex);
+	printf("  program:     %s %s, SHA-256 (compare with the kit's "
+	    "manifest)\n               %s\n", PROG, PKI_VERSION, self);
 	printf("  ceremony:    %s (SHA-256 %s)\n", s->cfg->name, cfghex);
 	printf("  policy file: %s (SHA-256 %s)\n", s->cfg->policy, polhex);
 	printf("  subject:     %s\n", subject != NULL ? subject : "?");
@@ -470,6 +480,82 @@ out:
 	return ret;
 }
 
+/*
+ * --plan: "request": the public key to be certified, checked as a real
+ * run checks it, or null when the file is not here yet.
+ */
+static int
+plan_request(struct json_buf *j, const struct root_session *c,
+    const struct intermediate_policy *p)
+{
+	const char *path = c->csr != NULL ? c->csr : c->cross_sign;
+	X509_REQ *req = NULL;
+	X509 *cert = NULL;
+	EVP_PKEY *pub;
+	enum key_type type;
+	unsigned char fp[32];
+	char *hex = NULL, *words = NULL;
+	int ret;
+
+	ret = c->csr != NULL ? csr_load(path, &req) : x509_load(path, &cert);
+	if (ret == ERR_NOINPUT) {
+		err_clear();
+		return json_add_raw(j, "request", "null");
+	}
+	if (ret != 0 || (req != NULL && (ret = csr_check(req, path,
+	    p->key_types, &type)) != 0))
+		goto out;
+	pub = req != NULL ? X509_REQ_get0_pubkey(req) : X509_get0_pubkey(cert);
+	type = pub != NULL ? keytype_of(pub) : KEY_NONE;
+	if ((ret = x509_spki_sha256(pub, fp)) != 0 ||
+	    (ret = hexfp_format(fp, sizeof(fp), &hex)) != 0 ||
+	    (ret = pgpwords_format(fp, sizeof(fp), &words)) != 0)
+		goto out;
+	json_begin_object(j, "request");
+	json_add_str(j, "path", path);
+	json_add_str(j, "key_type", keytype_name(type));
+	json_add_str(j, "key_sha256", hex);
+	json_add_str(j, "key_words", words);
+	json_end_object(j);
+out:
+	free(hex);
+	free(words);
+	X509_REQ_free(req);
+	X509_free(cert);
+	return ret;
+}
+
+/* --plan: the validated ceremony file and policy as one line of JSON. */
+static int
+print_plan(const struct opts *o)
+{
+	struct root_session *cfg = NULL;
+	struct intermediate_policy *policy = NULL;
+	struct json_buf *j = NULL;
+	const char *text;
+	int ret;
+
+	if ((ret = signcfg_load(o->cer.config, SIGNCFG_SIGN, &cfg)) != 0 ||
+	    (ret = policy_load(cfg->policy, &policy)) != 0 ||
+	    (ret = json_new(&j)) != 0)
+		goto out;
+	plan_begin(j, PROG, o->cer.rehearsal, cfg->path, cfg->sha256);
+	plan_root_session(j, cfg);
+	plan_policy(j, policy, cfg->validity_days);
+	if ((ret = plan_request(j, cfg, policy)) != 0)
+		goto out;
+	json_end_object(j);
+	if ((ret = json_text(j, &text, NULL)) != 0)
+		goto out;
+	if (printf("%s\n", text) < 0 || fflush(stdout) != 0)
+		ret = err_set(ERR_IO, "writing the plan to standard output");
+out:
+	json_free(j);
+	policy_free(policy);
+	signcfg_free(cfg);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -481,5 +567,5 @@ main(int argc, char **argv)
 			usage(stderr);
 		return err_report(PROG, ret);
 	}
-	return err_report(PROG, run(&o));
+	return err_report(PROG, o.cer.plan ? print_plan(&o) : run(&o));
 }

@@ -46,6 +46,10 @@ args_ceremony_option(struct args_ceremony *a, int c, const char *arg,
 			    c == 'r' ? "rehearsal" : "yes");
 		*(c == 'r' ? &a->rehearsal : &a->yes) = 1;
 		return 0;
+	case 'P':
+		if (a->plan++)
+			return err_set(ERR_USAGE, "--plan given twice");
+		return 0;
 	case 'p':
 	case 'f':
 		if (a->pin_set++)
@@ -71,5 +75,8 @@ args_ceremony_file(struct args_ceremony *a, int argc, char **argv)
 	if (optind != argc || a->config == NULL)
 		return err_set(ERR_USAGE, "give one ceremony file (see "
 		    "--help)");
+	if (a->plan && (a->yes || a->pin_set))
+		return err_set(ERR_USAGE, "--plan runs nothing: it takes "
+		    "neither --yes nor a PIN");
 	return 0;
 }

@@ -4,8 +4,8 @@
  * takes.
  *
  * pki-root-keygen, pki-root-sign and pki-root-crl all read one reviewed
- * ceremony file and take --rehearsal, --yes, --pin-file / --pin-fd and
- * --config the same way: duplicates refused, the PIN never on the
+ * ceremony file and take --rehearsal, --yes, --pin-file / --pin-fd,
+ * --config and --plan the same way: duplicates refused, the PIN never on the
  * command line.  Each program adds its own options around these.
  */
 #ifndef PKI_ARGS_H
@@ -28,6 +28,7 @@ struct args_ceremony {
 	const char *config;		/* the ceremony file */
 	int rehearsal;			/* --rehearsal */
 	int yes;			/* --yes */
+	int plan;			/* --plan: print the plan, run nothing */
 	int pin_set;			/* --pin-file or --pin-fd given */
 	struct pin_source pin;		/* else PIN_PROMPT */
 };
@@ -38,7 +39,8 @@ struct args_ceremony {
 	{ "yes", no_argument, NULL, 'y' },				\
 	{ "pin-file", required_argument, NULL, 'p' },			\
 	{ "pin-fd", required_argument, NULL, 'f' },			\
-	{ "config", required_argument, NULL, 'c' }
+	{ "config", required_argument, NULL, 'c' },			\
+	{ "plan", no_argument, NULL, 'P' }
 
 /* Empty options: no file, a PIN prompt. */
 void	args_ceremony_init(struct args_ceremony *a);
@@ -53,7 +55,9 @@ int	args_ceremony_option(struct args_ceremony *a, int c, const char *arg,
 
 /*
  * After getopt_long: the ceremony file may be the one operand instead
- * of --config; exactly one must be given.  ERR_USAGE otherwise.
+ * of --config; exactly one must be given.  --plan reads no PIN and asks
+ * nothing, so it goes with neither --yes nor a PIN source.  ERR_USAGE
+ * otherwise.
  */
 int	args_ceremony_file(struct args_ceremony *a, int argc, char **argv);
 

@@ -37,11 +37,22 @@ transcript_self_sha256(unsigned char digest[32])
 	return fileio_sha256("/proc/self/exe", digest);
 }
 
+int
+transcript_self_hex(char hex[65])
+{
+	unsigned char self[32];
+	int ret;
+
+	if ((ret = transcript_self_sha256(self)) != 0)
+		return ret;
+	transcript_hex(self, sizeof(self), hex);
+	return 0;
+}
+
 static int
 log_start(struct transcript *t, int rehearsal, const struct envgate *gate,
     const unsigned char *config_sha256)
 {
-	unsigned char self[32];
 	char hex[65], summary[128];
 	struct json_buf *j = NULL;
 	int ret;
@@ -51,9 +62,8 @@ log_start(struct transcript *t, int rehearsal, const struct envgate *gate,
 	json_add_str(j, "tool_version", PKI_VERSION);
 	/* The witnesses compare this with the kit's manifest: no entry
 	 * without it. */
-	if ((ret = transcript_self_sha256(self)) != 0)
+	if ((ret = transcript_self_hex(hex)) != 0)
 		goto out;
-	transcript_hex(self, sizeof(self), hex);
 	json_add_str(j, "binary_sha256", hex);
 	json_add_bool(j, "rehearsal", rehearsal);
 	envgate_summary(gate, summary, sizeof(summary));

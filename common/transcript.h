@@ -73,6 +73,14 @@ void	transcript_close(struct transcript *t);
 /* The SHA-256 of the running program's binary. */
 int	transcript_self_sha256(unsigned char digest[32]);
 
+/*
+ * The same in lowercase hex, as the start entry records it
+ * (binary_sha256) and as sha256sum and the kit's MANIFEST.sha256 print
+ * it, so that a plan on screen can show it for the witnesses to compare.
+ * Returns 0 or the error of fileio_sha256().
+ */
+int	transcript_self_hex(char hex[65]);
+
 /* Lowercase hex of len bytes into out (2*len+1 bytes). */
 void	transcript_hex(const unsigned char *buf, size_t len, char *out);
 

@@ -63,6 +63,9 @@ main(void)
 	char *none[] = { "p", "--yes", NULL };
 	char *badfd[] = { "p", "--pin-fd", "three", "c.yaml", NULL };
 	char *other[] = { "p", "--pin", "123456", "c.yaml", NULL };
+	char *plan[] = { "p", "--plan", "--rehearsal", "c.yaml", NULL };
+	char *planyes[] = { "p", "--plan", "--yes", "c.yaml", NULL };
+	char *planpin[] = { "p", "--pin-fd", "3", "--plan", "c.yaml", NULL };
 
 	CHECK_RC(parse(ok, &a), 0, "options and the file as an operand");
 	CHECK(a.rehearsal && a.yes && a.pin_set && a.pin.kind == PIN_FD &&
@@ -76,6 +79,10 @@ main(void)
 	    err_msg());
 	CHECK_RC(parse(pins, &a), ERR_USAGE, "two PIN sources refused");
 	CHECK_RC(parse(both, &a), ERR_USAGE, "--config and an operand refused");
+	CHECK_RC(parse(plan, &a), 0, "--plan with --rehearsal");
+	CHECK(a.plan && a.rehearsal, "--plan recorded");
+	CHECK_RC(parse(planyes, &a), ERR_USAGE, "--plan with --yes refused");
+	CHECK_RC(parse(planpin, &a), ERR_USAGE, "--plan with a PIN refused");
 	CHECK_RC(parse(none, &a), ERR_USAGE, "no ceremony file refused");
 	CHECK_RC(parse(badfd, &a), ERR_USAGE, "a bad --pin-fd refused");
 	CHECK_RC(parse(other, &a), ERR_USAGE, "a PIN on the command line is "
