@@ -137,3 +137,10 @@ install: all
 
 clean:
 	rm -rf build bin
+
+# make interop DEMO_DIR=DIR: check what make demo wrote in DIR with
+# OpenSSL, GnuTLS, NSS, Python's cryptography, cfssl, zbarimg, and nginx
+# with curl, s_client and gnutls-cli over TLS (scripts/interop).
+.PHONY: interop
+interop: $(DEPS_STAMP)
+	$(Q)scripts/interop $(DEMO_DIR)
