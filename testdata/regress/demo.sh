@@ -163,9 +163,10 @@ done
 # extractable, so no program can have written them out.
 SOFTHSM2_CONF=$T/demo/softhsm/softhsm2.conf
 export SOFTHSM2_CONF
-for tok in root-ca:demo-root-pin prod-ca:demo-prod-pin; do
+for tok in root-ca:pins/root-ca.pin prod-ca:pins/prod-ca.pin; do
 	pkcs11-tool --module "$SOFTHSM_MODULE" --token-label "${tok%%:*}" \
-	    --login --pin "${tok#*:}" -O --type privkey >"$T/p11" 2>&1
+	    --login --pin "$(head -1 "${tok#*:}")" -O --type privkey \
+	    >"$T/p11" 2>&1
 	access=$(sed -n 's/^ *Access: *//p' "$T/p11")
 	case ", $access," in
 	*", sensitive,"*)
