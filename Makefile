@@ -145,3 +145,10 @@ clean:
 .PHONY: kit
 kit: $(DEPS_STAMP)
 	$(Q)scripts/kit $(KIT_DIR)
+
+# make interop DEMO_DIR=DIR: check what make demo wrote in DIR with
+# OpenSSL, GnuTLS, NSS, Python's cryptography, cfssl, zbarimg, and nginx
+# with curl, s_client and gnutls-cli over TLS (scripts/interop).
+.PHONY: interop
+interop: $(DEPS_STAMP)
+	$(Q)scripts/interop $(DEMO_DIR)
