@@ -4,6 +4,9 @@
 #   make check      unit and end-to-end tests, normal and sanitizer builds
 #   make demo       the whole story on SoftHSM2 in DEMO_DIR (default: mktemp)
 #   make bench      performance figures beside the openssl CLI
+#   make interop    DEMO_DIR=dir: the demo's artifacts checked by OpenSSL,
+#                   GnuTLS, NSS, pyca, zbarimg, nginx/curl/gnutls-cli
+#   make kit        the ceremony kit, reproducibly (pki-kit(7))
 #   make lint       banned functions, mandoc -Tlint
 #   make install    PREFIX=/usr/local
 #
