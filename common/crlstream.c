@@ -1,0 +1,472 @@
+/*
+ * crlstream.c: a CRL encoded entry by entry, signed at the end.
+ *
+ * Layout of the one buffer: a gap at the front, the entries from
+ * s->start to s->end, then, once signed, the extensions, the signature
+ * algorithm and the signature.  Signing writes the revokedCertificates
+ * header, the fields before it (from the template) and the TBSCertList
+ * and CertificateList headers backwards into the gap, so the entries
+ * are never moved (unless the gap is too small for the template's
+ * fields: then once).
+ *
+ * Trusts the template (a CRL this program built) and OpenSSL's encoding
+ * of it; checks every entry as crl_build() does (positive serial of at
+ * most 20 octets, a reason that exists, no revocation after thisUpdate)
+ * and, since entries are not sorted here, that each serial is above the
+ * one before.  Nothing here is secret.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "crlstream.h"
+#include "der.h"
+#include "err.h"
+
+#define SERIAL_MAX	(CRL_SERIAL_HEX_MAX / 2)
+#define FRONT		1024	/* the first gap: ample for most issuers */
+#define ENTRY_MAX	(2 * DER_HEADER_MAX + SERIAL_MAX + 1 + DER_TIME_MAX + 14)
+
+struct crlstream {
+	unsigned char	*buf;
+	size_t		 cap, start, end;	/* entries: [start, end) */
+	size_t		 count;
+	time_t		 this_update;
+	unsigned char	 last[SERIAL_MAX];	/* the previous serial */
+	size_t		 lastlen;
+	/* after crlstream_sign() */
+	size_t		 tbs, tbslen;		/* offsets into buf */
+	unsigned char	*sig;
+	size_t		 siglen;
+	enum key_type	 type;
+};
+
+/* The reasonCode extension (2.5.29.21) around an ENUMERATED of one
+ * octet: SEQUENCE { SEQUENCE { OID, OCTET STRING { ENUMERATED } } }. */
+static const unsigned char reason_ext[] = {
+	0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15,
+	0x04, 0x03, 0x0a, 0x01
+};
+
+int
+crlstream_new(time_t this_update, struct crlstream **out)
+{
+	struct crlstream *s;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->buf = malloc(FRONT + 65536)) == NULL) {
+		free(s);
+		return err_set(ERR_INTERNAL, "out of memory");
+	}
+	s->cap = FRONT + 65536;
+	s->start = s->end = FRONT;
+	s->this_update = this_update;
+	*out = s;
+	return 0;
+}
+
+void
+crlstream_free(struct crlstream *s)
+{
+	if (s == NULL)
+		return;
+	free(s->buf);
+	free(s->sig);
+	free(s);
+}
+
+size_t
+crlstream_count(const struct crlstream *s)
+{
+	return s->count;
+}
+
+/* Room for need more bytes after the first used bytes of the buffer. */
+static int
+grow(struct crlstream *s, size_t used, size_t need)
+{
+	size_t cap = s->cap;
+	unsigned char *p;
+
+	if (s->cap - used >= need)
+		return 0;
+	while (cap - used < need) {
+		if (cap > SIZE_MAX / 2)
+			return err_set(ERR_INTERNAL, "out of memory");
+		cap *= 2;
+	}
+	if ((p = realloc(s->buf, cap)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	s->buf = p;
+	s->cap = cap;
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * The magnitude of a serial in hex (leading zeros allowed, as by
+ * crl_build()): 1 to 20 octets, not zero.
+ */
+static int
+serial_bytes(const char *hex, unsigned char out[SERIAL_MAX], size_t *n)
+{
+	size_t len = strlen(hex), i, j;
+	int hi, lo;
+
+	for (i = 0; i < len; i++)
+		if (hexval(hex[i]) < 0)
+			break;
+	if (len == 0 || i != len || len > 2 * CRL_SERIAL_HEX_MAX)
+		return err_set(ERR_USAGE, "serial \"%.48s\" is not 1 to %d "
+		    "hex digits", hex, CRL_SERIAL_HEX_MAX);
+	for (i = 0; i < len && hex[i] == '0'; i++)
+		;
+	if (i == len || (len - i + 1) / 2 > SERIAL_MAX)
+		return err_set(ERR_USAGE, "serial %.48s is not a positive "
+		    "number of at most 20 octets", hex);
+	j = 0;
+	if ((len - i) % 2 == 1)
+		out[j++] = (unsigned char)hexval(hex[i++]);
+	for (; i < len; i += 2) {
+		hi = hexval(hex[i]);
+		lo = hexval(hex[i + 1]);
+		out[j++] = (unsigned char)(hi << 4 | lo);
+	}
+	*n = j;
+	return 0;
+}
+
+/* Compare two magnitudes without leading zero octets, by value. */
+static int
+serial_cmp(const unsigned char *a, size_t alen, const unsigned char *b,
+    size_t blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+static int
+check_entry(struct crlstream *s, const struct crl_entry *e,
+    const unsigned char *serial, size_t n)
+{
+	int c;
+
+	if (e->reason != CRL_REASON_NONE && crl_reason_name(e->reason) ==
+	    NULL)
+		return err_set(ERR_USAGE, "serial %.48s: reason code %d does "
+		    "not exist", e->serial_hex, e->reason);
+	if (e->revoked_at > s->this_update)
+		return err_set(ERR_DATA, "serial %.48s is revoked after the "
+		    "CRL's thisUpdate", e->serial_hex);
+	if (s->count == 0)
+		return 0;
+	c = serial_cmp(s->last, s->lastlen, serial, n);
+	if (c == 0)
+		return err_set(ERR_DATA, "serial %.48s is listed twice",
+		    e->serial_hex);
+	if (c > 0)
+		return err_set(ERR_INTERNAL, "CRL entries out of serial order "
+		    "at %.48s", e->serial_hex);
+	return 0;
+}
+
+int
+crlstream_add(struct crlstream *s, const struct crl_entry *e)
+{
+	unsigned char serial[SERIAL_MAX], body[ENTRY_MAX];
+	size_t n = 0, len, tlen;
+	int ret, reason = e->reason != CRL_REASON_NONE &&
+	    e->reason != CRL_REASON_UNSPECIFIED;
+
+	if ((ret = serial_bytes(e->serial_hex, serial, &n)) != 0 ||
+	    (ret = check_entry(s, e, serial, n)) != 0)
+		return ret;
+	len = der_uint(body, serial, n);
+	if ((tlen = der_time(body + len, e->revoked_at)) == 0)
+		return err_set(ERR_USAGE, "serial %.48s: revocation date out "
+		    "of range", e->serial_hex);
+	len += tlen;
+	if (reason) {	/* RFC 5280 5.3.1: unspecified is left out */
+		memcpy(body + len, reason_ext, sizeof(reason_ext));
+		len += sizeof(reason_ext);
+		body[len++] = (unsigned char)e->reason;
+	}
+	if ((ret = grow(s, s->end, DER_HEADER_MAX + len)) != 0)
+		return ret;
+	s->end += der_header(s->buf + s->end, DER_SEQUENCE, len);
+	memcpy(s->buf + s->end, body, len);
+	s->end += len;
+	memcpy(s->last, serial, n);
+	s->lastlen = n;
+	s->count++;
+	return 0;
+}
+
+/* The parts of the template's DER around where the entries go. */
+struct parts {
+	unsigned char	*der;		/* OPENSSL_free() */
+	const unsigned char *prefix;	/* version .. nextUpdate */
+	size_t		 prefixlen;
+	const unsigned char *exts;	/* [0] crlExtensions */
+	size_t		 extslen;
+	const unsigned char *alg;	/* signatureAlgorithm */
+	size_t		 alglen;
+};
+
+/* Split TBSCertList's contents at the crlExtensions ([0]). */
+static int
+split_tbs(struct parts *pt, const unsigned char *p, size_t len)
+{
+	unsigned char tag;
+	size_t off = 0, l, h;
+
+	while (off < len) {
+		if (der_read_header(p + off, len - off, &tag, &l, &h) != 0)
+			return -1;
+		if (tag == 0xa0)
+			break;
+		off += h + l;
+	}
+	pt->prefix = p;
+	pt->prefixlen = off;
+	pt->exts = p + off;
+	pt->extslen = len - off;
+	return pt->extslen == 0 ? -1 : 0;
+}
+
+static int
+template_parts(X509_CRL *tmpl, struct parts *pt)
+{
+	const unsigned char *p;
+	unsigned char tag;
+	size_t len, h, tl, th, al, ah;
+	int n;
+
+	memset(pt, 0, sizeof(*pt));
+	if ((n = i2d_X509_CRL(tmpl, &pt->der)) <= 0)
+		return err_set(ERR_INTERNAL, "cannot encode the CRL template");
+	p = pt->der;
+	if (der_read_header(p, (size_t)n, &tag, &len, &h) != 0 ||
+	    tag != DER_SEQUENCE || h + len != (size_t)n)
+		goto bad;
+	p += h;
+	if (der_read_header(p, len, &tag, &tl, &th) != 0 ||
+	    tag != DER_SEQUENCE ||
+	    der_read_header(p + th + tl, len - th - tl, &tag, &al, &ah) != 0 ||
+	    tag != DER_SEQUENCE ||
+	    split_tbs(pt, p + th, tl) != 0)
+		goto bad;
+	pt->alg = p + th + tl;
+	pt->alglen = ah + al;
+	return 0;
+bad:
+	OPENSSL_free(pt->der);
+	pt->der = NULL;
+	return err_set(ERR_USAGE, "the CRL template is not a signed CRL with "
+	    "extensions");
+}
+
+static int
+check_template(struct crlstream *s, X509_CRL *tmpl)
+{
+	if (sk_X509_REVOKED_num(X509_CRL_get_REVOKED(tmpl)) > 0)
+		return err_set(ERR_USAGE, "the CRL template has entries");
+	if (ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(tmpl),
+	    s->this_update) != 0)
+		return err_set(ERR_USAGE, "the CRL template has another "
+		    "thisUpdate");
+	return 0;
+}
+
+/*
+ * Write the TBSCertList's header, the template's fields and the
+ * revokedCertificates header (none for no entries) backwards into the
+ * gap before the entries, then the extensions after them; moves the
+ * entries first if the gap is too small.  Sets s->tbs and s->tbslen.
+ */
+static int
+assemble_tbs(struct crlstream *s, const struct parts *pt)
+{
+	size_t elen = s->end - s->start, rh, body, need, off, h;
+	unsigned char hdr[DER_HEADER_MAX];
+
+	rh = s->count > 0 ? der_header_size(elen) : 0;
+	need = 2 * DER_HEADER_MAX + pt->prefixlen + rh;
+	if (s->start < need) {
+		if (grow(s, s->end, need - s->start) != 0)
+			return ERR_INTERNAL;
+		memmove(s->buf + need, s->buf + s->start, elen);
+		s->start = need;
+		s->end = need + elen;
+	}
+	off = s->start;
+	if (rh > 0) {
+		off -= rh;
+		der_header(s->buf + off, DER_SEQUENCE, elen);
+	}
+	off -= pt->prefixlen;
+	memcpy(s->buf + off, pt->prefix, pt->prefixlen);
+	body = pt->prefixlen + rh + elen + pt->extslen;
+	h = der_header(hdr, DER_SEQUENCE, body);
+	off -= h;
+	memcpy(s->buf + off, hdr, h);
+	if (grow(s, s->end, pt->extslen) != 0)
+		return ERR_INTERNAL;
+	memcpy(s->buf + s->end, pt->exts, pt->extslen);
+	s->tbs = off;
+	s->tbslen = h + body;
+	return 0;
+}
+
+static int
+sign_tbs(struct crlstream *s, EVP_PKEY *key, enum key_type type)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t len = 0;
+	int ret = ERR_UNAVAILABLE;
+
+	free(s->sig);
+	s->sig = NULL;
+	s->siglen = 0;
+	if (ctx == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if (EVP_DigestSignInit(ctx, NULL, keytype_digest(type), NULL,
+	    key) != 1 ||
+	    EVP_DigestSignUpdate(ctx, s->buf + s->tbs, s->tbslen) != 1 ||
+	    EVP_DigestSignFinal(ctx, NULL, &len) != 1)
+		goto out;
+	if ((s->sig = malloc(len)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (EVP_DigestSignFinal(ctx, s->sig, &len) != 1)
+		goto out;
+	s->siglen = len;
+	s->type = type;
+	ret = 0;
+out:
+	if (ret == ERR_UNAVAILABLE) {
+		err_set(ret, "signing the CRL failed");
+		err_add_openssl();
+	}
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+/* After the TBS: the algorithm and the signature as a BIT STRING; then
+ * the CertificateList header before the TBS. */
+static int
+finish(struct crlstream *s, const struct parts *pt,
+    const unsigned char **der, size_t *len)
+{
+	size_t at = s->tbs + s->tbslen, bits, body, h;
+	unsigned char hdr[DER_HEADER_MAX];
+
+	bits = der_header_size(s->siglen + 1) + 1 + s->siglen;
+	body = s->tbslen + pt->alglen + bits;
+	h = der_header_size(body);
+	if (s->tbs < h)
+		return err_set(ERR_INTERNAL, "no room for the CRL header");
+	if (grow(s, at, pt->alglen + bits) != 0)
+		return ERR_INTERNAL;
+	memcpy(s->buf + at, pt->alg, pt->alglen);
+	at += pt->alglen;
+	at += der_header(s->buf + at, DER_BIT_STRING, s->siglen + 1);
+	s->buf[at++] = 0;	/* no unused bits */
+	memcpy(s->buf + at, s->sig, s->siglen);
+	der_header(hdr, DER_SEQUENCE, body);
+	memcpy(s->buf + s->tbs - h, hdr, h);
+	*der = s->buf + s->tbs - h;
+	*len = h + body;
+	return 0;
+}
+
+int
+crlstream_sign(struct crlstream *s, X509_CRL *tmpl, EVP_PKEY *key,
+    enum key_type type, const unsigned char **der, size_t *len)
+{
+	struct parts pt;
+	int ret;
+
+	*der = NULL;
+	*len = 0;
+	s->tbslen = 0;
+	if ((ret = check_template(s, tmpl)) != 0 ||
+	    (ret = template_parts(tmpl, &pt)) != 0)
+		return ret;
+	if ((ret = assemble_tbs(s, &pt)) == 0 &&
+	    (ret = sign_tbs(s, key, type)) == 0)
+		ret = finish(s, &pt, der, len);
+	if (ret != 0)
+		s->tbslen = 0;
+	OPENSSL_free(pt.der);
+	return ret;
+}
+
+int
+crlstream_verify(struct crlstream *s, X509 *issuer)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(issuer);
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	if (s->tbslen == 0 || s->sig == NULL)
+		return err_set(ERR_NO, "the CRL is not signed");
+	if (pub == NULL)
+		return err_set(ERR_INTERNAL, "the issuer has no usable "
+		    "public key");
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	ok = EVP_DigestVerifyInit(ctx, NULL, keytype_digest(s->type), NULL,
+	    pub) == 1 && EVP_DigestVerify(ctx, s->sig, s->siglen,
+	    s->buf + s->tbs, s->tbslen) == 1;
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ok ? 0 : err_set(ERR_NO, "the CRL's signature does not "
+	    "verify under the issuer's key");
+}
+
+#define PEM_BEGIN	"-----BEGIN X509 CRL-----\n"
+#define PEM_END		"-----END X509 CRL-----\n"
+
+int
+crlstream_pem(const unsigned char *der, size_t len, unsigned char **pem,
+    size_t *pemlen)
+{
+	size_t lines = (len + 47) / 48, cap, off, i, n;
+	unsigned char *p;
+
+	*pem = NULL;
+	if (lines > (SIZE_MAX - 64) / 65)
+		return err_set(ERR_INTERNAL, "out of memory");
+	cap = sizeof(PEM_BEGIN) + lines * 65 + sizeof(PEM_END);
+	if ((p = malloc(cap)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	memcpy(p, PEM_BEGIN, sizeof(PEM_BEGIN) - 1);
+	off = sizeof(PEM_BEGIN) - 1;
+	for (i = 0; i < len; i += 48) {
+		n = len - i < 48 ? len - i : 48;
+		off += (size_t)EVP_EncodeBlock(p + off, der + i, (int)n);
+		p[off++] = '\n';
+	}
+	memcpy(p + off, PEM_END, sizeof(PEM_END));	/* with the NUL */
+	*pem = p;
+	*pemlen = off + sizeof(PEM_END) - 1;
+	return 0;
+}
