@@ -25,8 +25,11 @@
 #include "crlstream.h"
 #include "der.h"
 #include "err.h"
+#include "fileio.h"
 
 #define SERIAL_MAX	(CRL_SERIAL_HEX_MAX / 2)
+/* Largest CRL file read: as crl_load(). */
+#define FILE_MAX	((size_t)256 << 20)
 #define FRONT		1024	/* the first gap: ample for most issuers */
 #define ENTRY_MAX	(2 * DER_HEADER_MAX + SERIAL_MAX + 1 + DER_TIME_MAX + 14)
 
@@ -469,4 +472,129 @@ crlstream_pem(const unsigned char *der, size_t len, unsigned char **pem,
 	*pem = p;
 	*pemlen = off + sizeof(PEM_END) - 1;
 	return 0;
+}
+
+/* The DER between the PEM markers of buf, decoded in place. */
+static int
+pem_to_der(unsigned char *buf, size_t len, size_t *derlen)
+{
+	static const char begin[] = "-----BEGIN X509 CRL-----";
+	static const char end[] = "-----END X509 CRL-----";
+	unsigned char *b, *e;
+	EVP_ENCODE_CTX *ctx;
+	int n = 0, m = 0, ok;
+
+	if ((b = memmem(buf, len, begin, sizeof(begin) - 1)) == NULL)
+		return -1;
+	b += sizeof(begin) - 1;
+	if ((e = memmem(b, len - (size_t)(b - buf), end,
+	    sizeof(end) - 1)) == NULL || e - b > INT32_MAX)
+		return -1;
+	if ((ctx = EVP_ENCODE_CTX_new()) == NULL)
+		return -1;
+	/* Decoding never writes ahead of what it has read. */
+	EVP_DecodeInit(ctx);
+	ok = EVP_DecodeUpdate(ctx, buf, &n, b, (int)(e - b)) >= 0 &&
+	    EVP_DecodeFinal(ctx, buf + n, &m) == 1;
+	EVP_ENCODE_CTX_free(ctx);
+	*derlen = (size_t)n + (size_t)m;
+	return ok ? 0 : -1;
+}
+
+/* The value of an INTEGER's contents: positive, at most 64 bits. */
+static int
+uint64_of(const unsigned char *p, size_t len, unsigned long long *v)
+{
+	size_t i;
+
+	if (len == 0 || (p[0] & 0x80) != 0)
+		return -1;
+	if (p[0] == 0 && len > 1) {
+		p++;
+		len--;
+	}
+	if (len > 8)
+		return -1;
+	*v = 0;
+	for (i = 0; i < len; i++)
+		*v = *v << 8 | p[i];
+	return 0;
+}
+
+/* The cRLNumber among the Extensions (a SEQUENCE's contents). */
+static int
+find_number(const unsigned char *p, size_t len, unsigned long long *v)
+{
+	static const unsigned char oid[] = { 0x06, 0x03, 0x55, 0x1d, 0x14 };
+	unsigned char tag;
+	size_t off = 0, l, h, el, eh, il, ih;
+
+	while (off < len) {
+		if (der_read_header(p + off, len - off, &tag, &l, &h) != 0)
+			return -1;
+		if (l >= sizeof(oid) &&
+		    memcmp(p + off + h, oid, sizeof(oid)) == 0) {
+			off += h + sizeof(oid);
+			l -= sizeof(oid);
+			if (l > 0 && p[off] == 0x01) {	/* critical */
+				off += 3;
+				l = l >= 3 ? l - 3 : 0;
+			}
+			if (der_read_header(p + off, l, &tag, &el, &eh) ||
+			    tag != DER_OCTET_STRING ||
+			    der_read_header(p + off + eh, el, &tag, &il, &ih) ||
+			    tag != DER_INTEGER)
+				return -1;
+			return uint64_of(p + off + eh + ih, il, v);
+		}
+		off += h + l;
+	}
+	return -1;
+}
+
+/* CertificateList -> TBSCertList -> [0] -> Extensions -> cRLNumber. */
+static int
+der_number(const unsigned char *der, size_t len, unsigned long long *v)
+{
+	const unsigned char *tbs;
+	unsigned char tag;
+	size_t l, h, tl, th, off, el, eh, xl, xh;
+
+	if (der_read_header(der, len, &tag, &l, &h) != 0 ||
+	    tag != DER_SEQUENCE ||
+	    der_read_header(der + h, l, &tag, &tl, &th) != 0 ||
+	    tag != DER_SEQUENCE)
+		return -1;
+	tbs = der + h + th;
+	for (off = 0; off < tl; off += eh + el) {
+		if (der_read_header(tbs + off, tl - off, &tag, &el, &eh) != 0)
+			return -1;
+		if (tag != 0xa0)
+			continue;
+		if (der_read_header(tbs + off + eh, el, &tag, &xl, &xh) != 0 ||
+		    tag != DER_SEQUENCE)
+			return -1;
+		return find_number(tbs + off + eh + xh, xl, v);
+	}
+	return -1;
+}
+
+int
+crlstream_file_number(const char *path, unsigned long long *number)
+{
+	unsigned char *buf = NULL;
+	size_t len, derlen;
+	int ret;
+
+	if ((ret = fileio_read(path, FILE_MAX, &buf, &len)) != 0)
+		return ret;
+	derlen = len;
+	if (memmem(buf, len, "-----BEGIN", 10) != NULL &&
+	    pem_to_der(buf, len, &derlen) != 0)
+		ret = err_set(ERR_DATA, "%s: not a CRL (PEM or DER)", path);
+	else if (der_number(buf, derlen, number) != 0)
+		ret = err_set(ERR_DATA, "%s: not a CRL with a cRLNumber of "
+		    "at most 64 bits", path);
+	free(buf);
+	return ret;
 }

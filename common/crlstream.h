@@ -79,4 +79,14 @@ int	crlstream_verify(struct crlstream *s, X509 *issuer);
 int	crlstream_pem(const unsigned char *der, size_t len,
 	    unsigned char **pem, size_t *pemlen);
 
+
+/*
+ * The cRLNumber of the CRL (PEM or DER) at path, read without building
+ * an OpenSSL object of its entries: for a check before a large CRL is
+ * replaced.  The signature is not checked.  Returns 0, ERR_NOINPUT,
+ * ERR_DATA (not a CRL, or no cRLNumber of at most 64 bits, naming
+ * path), ERR_IO or ERR_INTERNAL.
+ */
+int	crlstream_file_number(const char *path, unsigned long long *number);
+
 #endif

@@ -13,11 +13,13 @@
  * signing with another CRL number; an issuer name longer than the
  * stream's first gap; entries given to crl_build() unsorted.  Every
  * bad entry is refused with crl_build()'s code, and entries out of
- * order with ERR_INTERNAL.
+ * order with ERR_INTERNAL.  crlstream_file_number() reads the number of
+ * PEM and DER files, critical or not, and refuses other files.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -26,6 +28,7 @@
 #include "crlstream.h"
 #include "der.h"
 #include "err.h"
+#include "fileio.h"
 #include "harness.h"
 #include "secmem.h"
 #include "x509.h"
@@ -363,6 +366,91 @@ test_bad(void)
 	crlstream_free(NULL);
 }
 
+static char dir[] = "/tmp/test_crlstream.XXXXXX";
+
+static char *
+tpath(const char *name)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	return buf;
+}
+
+/* A CRL numbered number with the sorted entries, written as PEM and
+ * DER; their numbers read back. */
+static void
+one_file_number(unsigned long long number)
+{
+	struct variant v = { "file", number, T2026, "http://a.example/c.crl",
+	    0, 1, 0, NULL, 0 };
+	struct crlstream *s = NULL;
+	const unsigned char *der = NULL;
+	unsigned char *pem = NULL;
+	unsigned long long a = 0, b = 0;
+	size_t len = 0, plen = 0;
+
+	CHECK(streamed(pca, &v, sorted_entries, NSORTED, pkey, pkey,
+	    KEY_P256, &s, &der, &len) == 0 &&
+	    crlstream_pem(der, len, &pem, &plen) == 0 &&
+	    fileio_write_atomic(tpath("c.der"), der, len, 0644, 1) == 0 &&
+	    fileio_write_atomic(tpath("c.pem"), pem, plen, 0644, 1) == 0 &&
+	    crlstream_file_number(tpath("c.der"), &a) == 0 &&
+	    crlstream_file_number(tpath("c.pem"), &b) == 0 && a == number &&
+	    b == number, "number %llu read back from DER (%llu) and PEM "
+	    "(%llu)", number, a, b);
+	free(pem);
+	crlstream_free(s);
+}
+
+static void
+test_file_number(void)
+{
+	static const char junk[] = "-----BEGIN X509 CRL-----\nAAAA\n"
+	    "-----END X509 CRL-----\n";
+	unsigned long long n = 0;
+	X509_CRL *crl = NULL;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	struct crl_params p = { pca, 77, (time_t)T2026,
+	    (time_t)T2026 + 86400, 0, 0, NULL };
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	one_file_number(1);
+	one_file_number(300);
+	one_file_number(0x7fffffffffffffffULL);
+	CHECK_RC(crlstream_file_number(tpath("none"), &n), ERR_NOINPUT,
+	    "a missing file");
+	CHECK(fileio_write_atomic(tpath("junk"), junk, sizeof(junk) - 1,
+	    0644, 1) == 0, "junk written");
+	CHECK_RC(crlstream_file_number(tpath("junk"), &n), ERR_DATA,
+	    "PEM that is not a CRL");
+	CHECK(fileio_write_atomic(tpath("junk"), "\x30\x03\x02\x01\x00",
+	    5, 0644, 1) == 0, "junk written");
+	CHECK_RC(crlstream_file_number(tpath("junk"), &n), ERR_DATA,
+	    "DER that is not a CRL");
+	/* An OpenSSL CRL whose cRLNumber is critical (never ours). */
+	if (crl_build(&p, NULL, 0, &crl) == 0) {
+		X509_EXTENSION_set_critical(X509_CRL_get_ext(crl,
+		    X509_CRL_get_ext_by_NID(crl, NID_crl_number, -1)), 1);
+		crl_sign(crl, pkey, KEY_P256);
+	}
+	CHECK(crl != NULL && crl_der(crl, &der, &len) == 0 &&
+	    fileio_write_atomic(tpath("crit"), der, len, 0644, 1) == 0 &&
+	    crlstream_file_number(tpath("crit"), &n) == 0 && n == 77,
+	    "a critical cRLNumber read (%llu)", n);
+	free(der);
+	X509_CRL_free(crl);
+	unlink(tpath("c.der"));
+	unlink(tpath("c.pem"));
+	unlink(tpath("junk"));
+	unlink(tpath("crit"));
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -381,6 +469,7 @@ main(void)
 	test_late_and_big_issuer();
 	test_resign();
 	test_bad();
+	test_file_number();
 	X509_free(pca);
 	X509_free(pca2);
 	X509_free(rca);
