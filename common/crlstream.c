@@ -33,6 +33,10 @@
 #define FRONT		1024	/* the first gap: ample for most issuers */
 #define ENTRY_MAX	(2 * DER_HEADER_MAX + SERIAL_MAX + 1 + DER_TIME_MAX + 14)
 
+/* OIDs of the extensions read back (contents only). */
+static const unsigned char oid_crl_number[] = { 0x55, 0x1d, 0x14 };
+static const unsigned char oid_delta[] = { 0x55, 0x1d, 0x1b };
+
 struct crlstream {
 	unsigned char	*buf;
 	size_t		 cap, start, end;	/* entries: [start, end) */
@@ -189,31 +193,45 @@ check_entry(struct crlstream *s, const struct crl_entry *e,
 	return 0;
 }
 
-int
-crlstream_add(struct crlstream *s, const struct crl_entry *e)
+/* The entry's DER (ENTRY_MAX bytes) for the serial's magnitude. */
+static int
+encode_entry(const struct crl_entry *e, const unsigned char *serial,
+    size_t n, unsigned char out[ENTRY_MAX], size_t *outlen)
 {
-	unsigned char serial[SERIAL_MAX], body[ENTRY_MAX];
-	size_t n = 0, len, tlen;
-	int ret, reason = e->reason != CRL_REASON_NONE &&
-	    e->reason != CRL_REASON_UNSPECIFIED;
+	unsigned char body[ENTRY_MAX];
+	size_t len, tlen, h;
 
-	if ((ret = serial_bytes(e->serial_hex, serial, &n)) != 0 ||
-	    (ret = check_entry(s, e, serial, n)) != 0)
-		return ret;
 	len = der_uint(body, serial, n);
 	if ((tlen = der_time(body + len, e->revoked_at)) == 0)
 		return err_set(ERR_USAGE, "serial %.48s: revocation date out "
 		    "of range", e->serial_hex);
 	len += tlen;
-	if (reason) {	/* RFC 5280 5.3.1: unspecified is left out */
+	/* RFC 5280 5.3.1: unspecified is left out. */
+	if (e->reason != CRL_REASON_NONE &&
+	    e->reason != CRL_REASON_UNSPECIFIED) {
 		memcpy(body + len, reason_ext, sizeof(reason_ext));
 		len += sizeof(reason_ext);
 		body[len++] = (unsigned char)e->reason;
 	}
-	if ((ret = grow(s, s->end, DER_HEADER_MAX + len)) != 0)
+	h = der_header(out, DER_SEQUENCE, len);
+	memcpy(out + h, body, len);
+	*outlen = h + len;
+	return 0;
+}
+
+int
+crlstream_add(struct crlstream *s, const struct crl_entry *e)
+{
+	unsigned char serial[SERIAL_MAX], der[ENTRY_MAX];
+	size_t n = 0, len = 0;
+	int ret;
+
+	if ((ret = serial_bytes(e->serial_hex, serial, &n)) != 0 ||
+	    (ret = check_entry(s, e, serial, n)) != 0 ||
+	    (ret = encode_entry(e, serial, n, der, &len)) != 0 ||
+	    (ret = grow(s, s->end, len)) != 0)
 		return ret;
-	s->end += der_header(s->buf + s->end, DER_SEQUENCE, len);
-	memcpy(s->buf + s->end, body, len);
+	memcpy(s->buf + s->end, der, len);
 	s->end += len;
 	memcpy(s->last, serial, n);
 	s->lastlen = n;
@@ -521,80 +539,318 @@ uint64_of(const unsigned char *p, size_t len, unsigned long long *v)
 	return 0;
 }
 
-/* The cRLNumber among the Extensions (a SEQUENCE's contents). */
-static int
-find_number(const unsigned char *p, size_t len, unsigned long long *v)
-{
-	static const unsigned char oid[] = { 0x06, 0x03, 0x55, 0x1d, 0x14 };
-	unsigned char tag;
-	size_t off = 0, l, h, el, eh, il, ih;
+/* The pieces of a DER CRL that are read back; pointers into it. */
+struct crlview {
+	const unsigned char *tbs, *issuer, *revoked, *exts, *sig;
+	size_t tbslen, issuerlen, revokedlen, extslen, siglen;
+};
 
-	while (off < len) {
-		if (der_read_header(p + off, len - off, &tag, &l, &h) != 0)
-			return -1;
-		if (l >= sizeof(oid) &&
-		    memcmp(p + off + h, oid, sizeof(oid)) == 0) {
-			off += h + sizeof(oid);
-			l -= sizeof(oid);
-			if (l > 0 && p[off] == 0x01) {	/* critical */
-				off += 3;
-				l = l >= 3 ? l - 3 : 0;
-			}
-			if (der_read_header(p + off, l, &tag, &el, &eh) ||
-			    tag != DER_OCTET_STRING ||
-			    der_read_header(p + off + eh, el, &tag, &il, &ih) ||
-			    tag != DER_INTEGER)
-				return -1;
-			return uint64_of(p + off + eh + ih, il, v);
-		}
-		off += h + l;
-	}
-	return -1;
+/* The element of a SEQUENCE's contents p at *off: its tag and contents;
+ * *off moves past it. */
+static int
+element(const unsigned char *p, size_t len, size_t *off, unsigned char *tag,
+    const unsigned char **c, size_t *clen)
+{
+	size_t l, h;
+
+	if (*off >= len ||
+	    der_read_header(p + *off, len - *off, tag, &l, &h) != 0)
+		return -1;
+	*c = p + *off + h;
+	*clen = l;
+	*off += h + l;
+	return 0;
 }
 
-/* CertificateList -> TBSCertList -> [0] -> Extensions -> cRLNumber. */
 static int
-der_number(const unsigned char *der, size_t len, unsigned long long *v)
+is_time(unsigned char tag)
 {
-	const unsigned char *tbs;
-	unsigned char tag;
-	size_t l, h, tl, th, off, el, eh, xl, xh;
+	return tag == DER_UTCTIME || tag == DER_GENTIME;
+}
 
+/* TBSCertList: version, signature, issuer, thisUpdate, nextUpdate,
+ * revokedCertificates (absent when empty), [0] crlExtensions. */
+static int
+view_tbs(const unsigned char *p, size_t len, struct crlview *v)
+{
+	const unsigned char *c;
+	unsigned char tag;
+	size_t off = 0, start, clen;
+
+	if (element(p, len, &off, &tag, &c, &clen) || tag != DER_INTEGER ||
+	    element(p, len, &off, &tag, &c, &clen) || tag != DER_SEQUENCE)
+		return -1;
+	start = off;
+	if (element(p, len, &off, &tag, &c, &clen) || tag != DER_SEQUENCE)
+		return -1;
+	v->issuer = p + start;
+	v->issuerlen = off - start;
+	if (element(p, len, &off, &tag, &c, &clen) || !is_time(tag))
+		return -1;
+	while (off < len) {
+		if (element(p, len, &off, &tag, &c, &clen) != 0)
+			return -1;
+		if (is_time(tag) && v->revoked == NULL && v->exts == NULL)
+			continue;	/* nextUpdate */
+		if (tag == DER_SEQUENCE && v->revoked == NULL &&
+		    v->exts == NULL) {
+			v->revoked = c;
+			v->revokedlen = clen;
+		} else if (tag == 0xa0 && v->exts == NULL) {
+			v->exts = c;
+			v->extslen = clen;
+		} else
+			return -1;
+	}
+	return 0;
+}
+
+/* CertificateList: TBSCertList, signatureAlgorithm, signatureValue. */
+static int
+view_crl(const unsigned char *der, size_t len, struct crlview *v)
+{
+	const unsigned char *p, *c;
+	unsigned char tag;
+	size_t l, h, off = 0, clen;
+
+	memset(v, 0, sizeof(*v));
 	if (der_read_header(der, len, &tag, &l, &h) != 0 ||
-	    tag != DER_SEQUENCE ||
-	    der_read_header(der + h, l, &tag, &tl, &th) != 0 ||
+	    tag != DER_SEQUENCE || h + l != len)
+		return -1;
+	p = der + h;
+	if (element(p, l, &off, &tag, &c, &clen) || tag != DER_SEQUENCE)
+		return -1;
+	v->tbs = p;
+	v->tbslen = off;
+	if (view_tbs(c, clen, v) != 0 ||
+	    element(p, l, &off, &tag, &c, &clen) || tag != DER_SEQUENCE ||
+	    element(p, l, &off, &tag, &c, &clen) || tag != DER_BIT_STRING ||
+	    clen < 2 || c[0] != 0 || off != l)
+		return -1;
+	v->sig = c + 1;
+	v->siglen = clen - 1;
+	return 0;
+}
+
+/*
+ * The extnValue of the extension oid among a view's crlExtensions.
+ * Returns 0 (found), 1 (absent) or -1 (malformed).
+ */
+static int
+find_ext(const struct crlview *v, const unsigned char *oid, size_t oidlen,
+    const unsigned char **val, size_t *vallen)
+{
+	const unsigned char *exts, *c, *ext;
+	unsigned char tag;
+	size_t len, off = 0, eoff, clen, extlen;
+
+	if (v->exts == NULL)
+		return 1;
+	if (der_read_header(v->exts, v->extslen, &tag, &len, &off) != 0 ||
 	    tag != DER_SEQUENCE)
 		return -1;
-	tbs = der + h + th;
-	for (off = 0; off < tl; off += eh + el) {
-		if (der_read_header(tbs + off, tl - off, &tag, &el, &eh) != 0)
-			return -1;
-		if (tag != 0xa0)
-			continue;
-		if (der_read_header(tbs + off + eh, el, &tag, &xl, &xh) != 0 ||
+	exts = v->exts + off;
+	for (off = 0; off < len; ) {
+		if (element(exts, len, &off, &tag, &ext, &extlen) != 0 ||
 		    tag != DER_SEQUENCE)
 			return -1;
-		return find_number(tbs + off + eh + xh, xl, v);
+		eoff = 0;
+		if (element(ext, extlen, &eoff, &tag, &c, &clen) != 0 ||
+		    tag != 0x06)
+			return -1;
+		if (clen != oidlen || memcmp(c, oid, oidlen) != 0)
+			continue;
+		if (element(ext, extlen, &eoff, &tag, &c, &clen) != 0 ||
+		    (tag == 0x01 && element(ext, extlen, &eoff, &tag, &c,
+		    &clen) != 0) || tag != DER_OCTET_STRING)
+			return -1;
+		*val = c;
+		*vallen = clen;
+		return 0;
 	}
-	return -1;
+	return 1;
+}
+
+/* An extension whose value is an INTEGER of at most 64 bits (cRLNumber,
+ * deltaCRLIndicator).  Returns 0, 1 (absent) or -1 (malformed). */
+static int
+ext_uint(const struct crlview *v, const unsigned char *oid, size_t oidlen,
+    unsigned long long *n)
+{
+	const unsigned char *val, *c;
+	unsigned char tag;
+	size_t vallen, off = 0, clen;
+	int r;
+
+	if ((r = find_ext(v, oid, oidlen, &val, &vallen)) != 0)
+		return r;
+	if (element(val, vallen, &off, &tag, &c, &clen) != 0 ||
+	    tag != DER_INTEGER || off != vallen)
+		return -1;
+	return uint64_of(c, clen, n);
+}
+
+/* The file at path as DER in a malloc'd buffer, *view filled. */
+static int
+read_crl(const char *path, unsigned char **buf, size_t *len,
+    struct crlview *view)
+{
+	size_t n;
+	int ret;
+
+	*buf = NULL;
+	if ((ret = fileio_read(path, FILE_MAX, buf, &n)) != 0)
+		return ret;
+	*len = n;
+	if ((memmem(*buf, n, "-----BEGIN", 10) != NULL &&
+	    pem_to_der(*buf, n, len) != 0) ||
+	    view_crl(*buf, *len, view) != 0) {
+		free(*buf);
+		*buf = NULL;
+		return err_set(ERR_DATA, "%s: not a CRL (PEM or DER)", path);
+	}
+	return 0;
 }
 
 int
 crlstream_file_number(const char *path, unsigned long long *number)
 {
+	struct crlview v;
 	unsigned char *buf = NULL;
-	size_t len, derlen;
+	size_t len;
 	int ret;
 
-	if ((ret = fileio_read(path, FILE_MAX, &buf, &len)) != 0)
+	if ((ret = read_crl(path, &buf, &len, &v)) != 0)
 		return ret;
-	derlen = len;
-	if (memmem(buf, len, "-----BEGIN", 10) != NULL &&
-	    pem_to_der(buf, len, &derlen) != 0)
-		ret = err_set(ERR_DATA, "%s: not a CRL (PEM or DER)", path);
-	else if (der_number(buf, derlen, number) != 0)
+	if (ext_uint(&v, oid_crl_number, sizeof(oid_crl_number),
+	    number) != 0)
 		ret = err_set(ERR_DATA, "%s: not a CRL with a cRLNumber of "
 		    "at most 64 bits", path);
 	free(buf);
 	return ret;
+}
+
+struct crlstream_base {
+	unsigned char	*buf;		/* the file, as DER */
+	const unsigned char *entries;	/* revokedCertificates' contents */
+	size_t		 len, off;	/* of the entries; the cursor */
+};
+
+void
+crlstream_base_free(struct crlstream_base *b)
+{
+	if (b == NULL)
+		return;
+	free(b->buf);
+	free(b);
+}
+
+/* The signature under issuer's key, the issuer's name, no delta. */
+static int
+base_check(const struct crlview *v, X509 *issuer)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(issuer);
+	enum key_type type = pub != NULL ? keytype_of(pub) : KEY_NONE;
+	unsigned char *name = NULL;
+	unsigned long long n;
+	EVP_MD_CTX *ctx = NULL;
+	int len, ok = 0;
+
+	if (type == KEY_NONE || ext_uint(v, oid_delta, sizeof(oid_delta),
+	    &n) != 1)
+		return -1;
+	len = i2d_X509_NAME(X509_get_subject_name(issuer), &name);
+	if (len <= 0 || (size_t)len != v->issuerlen ||
+	    memcmp(name, v->issuer, v->issuerlen) != 0)
+		goto out;
+	ok = (ctx = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestVerifyInit(ctx, NULL, keytype_digest(type), NULL,
+	    pub) == 1 && EVP_DigestVerify(ctx, v->sig, v->siglen, v->tbs,
+	    v->tbslen) == 1;
+out:
+	EVP_MD_CTX_free(ctx);
+	OPENSSL_free(name);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
+int
+crlstream_base_open(const char *path, X509 *issuer,
+    struct crlstream_base **out, unsigned long long *number)
+{
+	struct crlstream_base *b;
+	struct crlview v;
+	int ret;
+
+	*out = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if ((ret = read_crl(path, &b->buf, &b->len, &v)) != 0)
+		goto out;
+	if (base_check(&v, issuer) != 0 ||
+	    ext_uint(&v, oid_crl_number, sizeof(oid_crl_number),
+	    number) != 0) {
+		ret = err_set(ERR_DATA, "%s: not a complete CRL with a "
+		    "cRLNumber that verifies under the issuer", path);
+		goto out;
+	}
+	b->entries = v.revoked;
+	b->len = v.revoked != NULL ? v.revokedlen : 0;
+	*out = b;
+	b = NULL;
+out:
+	crlstream_base_free(b);
+	return ret;
+}
+
+/* The entry at the cursor: its whole TLV and its serial's magnitude. */
+static int
+base_entry(struct crlstream_base *b, const unsigned char **tlv,
+    size_t *tlvlen, const unsigned char **mag, size_t *maglen)
+{
+	const unsigned char *c, *s;
+	unsigned char tag;
+	size_t off = b->off, clen, soff = 0, slen;
+
+	if (element(b->entries, b->len, &off, &tag, &c, &clen) != 0 ||
+	    tag != DER_SEQUENCE ||
+	    element(c, clen, &soff, &tag, &s, &slen) != 0 ||
+	    tag != DER_INTEGER || slen == 0)
+		return err_set(ERR_DATA, "a malformed entry in the base CRL");
+	if (slen > 1 && s[0] == 0) {
+		s++;
+		slen--;
+	}
+	*tlv = b->entries + b->off;
+	*tlvlen = off - b->off;
+	*mag = s;
+	*maglen = slen;
+	return 0;
+}
+
+int
+crlstream_base_lists(struct crlstream_base *b, const struct crl_entry *e,
+    int *on)
+{
+	unsigned char serial[SERIAL_MAX], der[ENTRY_MAX];
+	const unsigned char *tlv = NULL, *mag = NULL;
+	size_t n = 0, len = 0, tlvlen = 0, maglen = 0;
+	int ret, c;
+
+	*on = 0;
+	if ((ret = serial_bytes(e->serial_hex, serial, &n)) != 0 ||
+	    (ret = encode_entry(e, serial, n, der, &len)) != 0)
+		return ret;
+	while (b->off < b->len) {
+		if ((ret = base_entry(b, &tlv, &tlvlen, &mag, &maglen)) != 0)
+			return ret;
+		if ((c = serial_cmp(mag, maglen, serial, n)) > 0)
+			return 0;	/* not on the base */
+		b->off += tlvlen;
+		if (c == 0) {
+			*on = tlvlen == len && memcmp(tlv, der, len) == 0;
+			return 0;
+		}
+	}
+	return 0;
 }

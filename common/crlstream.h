@@ -89,4 +89,30 @@ int	crlstream_pem(const unsigned char *der, size_t len,
  */
 int	crlstream_file_number(const char *path, unsigned long long *number);
 
+
+/*
+ * A published complete CRL read back entry by entry, for a delta CRL's
+ * diff without an OpenSSL object per entry (the file is held, as DER).
+ *
+ * crlstream_base_open(): the CRL (PEM or DER) at path must verify under
+ * issuer's public key (with the digest of its key type), name issuer's
+ * subject and have no deltaCRLIndicator; its cRLNumber goes into
+ * *number.  Free with crlstream_base_free() (NULL is fine).  Returns 0,
+ * ERR_NOINPUT, ERR_DATA (not such a CRL, naming path), ERR_IO or
+ * ERR_INTERNAL.
+ *
+ * crlstream_base_lists(): *on = 1 if the base lists e exactly as
+ * crlstream_add() would encode it now (same serial, revocation date and
+ * reason), else 0.  Ask in strictly increasing serial order, as the
+ * entries of a crlstream come: the base is read once, front to back.
+ * Returns 0, ERR_USAGE (a malformed serial or date) or ERR_DATA (a
+ * malformed entry in the base).
+ */
+struct crlstream_base;
+int	crlstream_base_open(const char *path, X509 *issuer,
+	    struct crlstream_base **out, unsigned long long *number);
+int	crlstream_base_lists(struct crlstream_base *b,
+	    const struct crl_entry *e, int *on);
+void	crlstream_base_free(struct crlstream_base *b);
+
 #endif

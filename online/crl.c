@@ -47,7 +47,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -96,7 +95,7 @@ struct crlrun {
 	const unsigned char *der;
 	size_t derlen;
 	/* its delta: the entries not on the previous base, as published */
-	X509_CRL *prev;			/* that base, NULL: none usable */
+	struct crlstream_base *prev;	/* that base, NULL: none usable */
 	unsigned long long prev_base;	/* its number, 0: none usable */
 	struct crlstream *dstream;
 	const unsigned char *dder;
@@ -419,15 +418,15 @@ number_and_sign(struct crlrun *c, unsigned shard, unsigned long long *n)
 /*
  * The base published at path, if the meta table records a base for
  * shard: it must be a complete CRL of this CA numbered at most as
- * recorded, else it is refused (a foreign or edited file).  *out NULL:
- * no base yet (the first run with deltas).
+ * recorded, else it is refused (a foreign or edited file).  It is read
+ * as DER, not as an OpenSSL object per entry.  *out NULL: no base yet
+ * (the first run with deltas).
  */
 static int
 load_prev_base(struct crlrun *c, unsigned shard, const char *path,
-    X509_CRL **out)
+    struct crlstream_base **out, unsigned long long *n)
 {
-	X509_CRL *crl = NULL;
-	unsigned long long n = 0, recorded, b;
+	unsigned long long recorded;
 	char key[32], *val = NULL, *end;
 	int ret;
 
@@ -445,48 +444,16 @@ load_prev_base(struct crlrun *c, unsigned shard, const char *path,
 		    c->cfg->db_path, key);
 	if (!fileio_exists(path))
 		return 0;
-	if ((ret = crl_load(path, &crl)) != 0)
+	ret = crlstream_base_open(path, c->cert, out, n);
+	if (ret == 0 && *n <= recorded)
+		return 0;
+	crlstream_base_free(*out);
+	*out = NULL;
+	if (ret != 0 && ret != ERR_DATA)
 		return ret;
-	if (crl_verify(crl, c->cert) != 0 || crl_number(crl, &n) != 0 ||
-	    n > recorded || crl_delta_base(crl, &b) != ERR_NO) {
-		X509_CRL_free(crl);
-		return err_set(ERR_DATA, "%s is not a complete CRL of this CA "
-		    "numbered at most %llu, the last base recorded in the "
-		    "inventory; move it away", path, recorded);
-	}
-	*out = crl;
-	return 0;
-}
-
-/* Is e on base with the same revocation date and reason?  When in
- * doubt (out of memory) it is not: the delta lists it again. */
-static int
-on_base(X509_CRL *base, const struct crl_entry *e)
-{
-	X509_REVOKED *rev = NULL;
-	ASN1_INTEGER *serial = NULL;
-	ASN1_ENUMERATED *r;
-	BIGNUM *bn = NULL;
-	int same = 0, reason = CRL_REASON_NONE, want = e->reason;
-
-	if (want == CRL_REASON_UNSPECIFIED)
-		want = CRL_REASON_NONE;	/* crl_build() omits it */
-	if (BN_hex2bn(&bn, e->serial_hex) == 0 ||
-	    (serial = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
-	    X509_CRL_get0_by_serial(base, &rev, serial) != 1)
-		goto out;
-	r = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
-	if (r != NULL) {
-		reason = (int)ASN1_ENUMERATED_get(r);
-		ASN1_ENUMERATED_free(r);
-	}
-	same = reason == want && ASN1_TIME_cmp_time_t(
-	    X509_REVOKED_get0_revocationDate(rev), e->revoked_at) == 0;
-out:
-	ERR_clear_error();
-	ASN1_INTEGER_free(serial);
-	BN_free(bn);
-	return same;
+	return err_set(ERR_DATA, "%s is not a complete CRL of this CA "
+	    "numbered at most %llu, the last base recorded in the "
+	    "inventory; move it away", path, recorded);
 }
 
 /* With deltas: the previous base and its number, if one is usable. */
@@ -495,15 +462,15 @@ prepare_delta(struct crlrun *c, unsigned shard, const char *der_path)
 {
 	int ret;
 
-	X509_CRL_free(c->prev);
+	crlstream_base_free(c->prev);
 	c->prev = NULL;
 	c->prev_base = 0;
 	if (!c->cfg->crl_delta)
 		return 0;
-	if ((ret = load_prev_base(c, shard, der_path, &c->prev)) != 0 ||
-	    c->prev == NULL)
-		return ret;
-	return crl_number(c->prev, &c->prev_base);
+	if ((ret = load_prev_base(c, shard, der_path, &c->prev,
+	    &c->prev_base)) != 0 || c->prev == NULL)
+		c->prev_base = 0;
+	return ret;
 }
 
 /*
@@ -519,16 +486,17 @@ walk_one(void *arg, const char *serial, long long revoked_at, int reason)
 	struct crlrun *c = arg;
 	struct crl_entry e = { serial, (time_t)revoked_at, reason };
 	char msg[512];
-	int ret;
+	int ret, on = 0;
 
 	if ((ret = crlstream_add(c->stream, &e)) != 0) {
 		snprintf(msg, sizeof(msg), "%s", err_msg());
 		return err_set(ret, "%s: %s", c->cfg->db_path, msg);
 	}
-	if (c->prev != NULL && !on_base(c->prev, &e) &&
-	    (ret = crlstream_add(c->dstream, &e)) != 0)
+	if (c->prev == NULL)
+		return 0;
+	if ((ret = crlstream_base_lists(c->prev, &e, &on)) != 0)
 		return ret;
-	return 0;
+	return on ? 0 : crlstream_add(c->dstream, &e);
 }
 
 /* Stream the shard's revoked rows (crl.keep_expired: expired ones too)
@@ -549,7 +517,7 @@ walk(struct crlrun *c, unsigned shard)
 	    c->cfg->crl_keep_expired ? 0 : (long long)c->this_update,
 	    walk_one, c);
 	/* The previous base is needed no more. */
-	X509_CRL_free(c->prev);
+	crlstream_base_free(c->prev);
 	c->prev = NULL;
 	return ret;
 }
@@ -864,7 +832,7 @@ crlrun_cleanup(struct crlrun *c)
 	free(c->results);
 	crlstream_free(c->stream);
 	crlstream_free(c->dstream);
-	X509_CRL_free(c->prev);
+	crlstream_base_free(c->prev);
 	cacfg_key_close(c->key);
 	db_close(c->db);
 	X509_free(c->cert);

@@ -14,7 +14,11 @@
  * stream's first gap; entries given to crl_build() unsorted.  Every
  * bad entry is refused with crl_build()'s code, and entries out of
  * order with ERR_INTERNAL.  crlstream_file_number() reads the number of
- * PEM and DER files, critical or not, and refuses other files.
+ * PEM and DER files, critical or not, and refuses other files.  A base
+ * read back for a delta (PEM and DER, streamed or OpenSSL's) must
+ * verify under its issuer, name it and be complete; it lists an entry
+ * only with the same serial, date and reason (unspecified and none
+ * alike), asked in serial order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,10 +419,6 @@ test_file_number(void)
 	struct crl_params p = { pca, 77, (time_t)T2026,
 	    (time_t)T2026 + 86400, 0, 0, NULL };
 
-	if (mkdtemp(dir) == NULL) {
-		CHECK(0, "mkdtemp");
-		return;
-	}
 	one_file_number(1);
 	one_file_number(300);
 	one_file_number(0x7fffffffffffffffULL);
@@ -448,7 +448,99 @@ test_file_number(void)
 	unlink(tpath("c.pem"));
 	unlink(tpath("junk"));
 	unlink(tpath("crit"));
-	rmdir(dir);
+}
+
+/* Which of the asked entries the base at path lists. */
+static int
+lists(const char *path, X509 *issuer, const struct crl_entry *ask,
+    size_t n, char *got)
+{
+	struct crlstream_base *b = NULL;
+	unsigned long long num = 0;
+	size_t i;
+	int on, ret;
+
+	if ((ret = crlstream_base_open(path, issuer, &b, &num)) != 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		if ((ret = crlstream_base_lists(b, &ask[i], &on)) != 0)
+			break;
+		got[i] = on ? '1' : '0';
+	}
+	got[n] = '\0';
+	crlstream_base_free(b);
+	if (ret != 0)
+		return ret;
+	return num == 21 ? 0 : ERR_INTERNAL;
+}
+
+static void
+test_base(void)
+{
+	struct variant v = { "base", 21, T2026, "http://a.example/c.crl",
+	    0, 1, 0, NULL, 0 };
+	struct variant dv = { "delta", 22, T2026, "http://a.example/c.crl",
+	    0, 1, 21, NULL, 0 };
+	/* the base: 01 7f 80 00FF ... (sorted_entries) */
+	const struct crl_entry ask[] = {
+		{ "01", T2026 - 10, CRL_REASON_UNSPECIFIED },	/* same */
+		{ "02", T2026 - 10, CRL_REASON_NONE },		/* absent */
+		{ "7F", T2026 - 20, CRL_REASON_NONE },		/* same */
+		{ "80", T2026 - 30, CRL_REASON_SUPERSEDED },	/* reason */
+		{ "FF", -700000001, CRL_REASON_CA_COMPROMISE },	/* date */
+		{ "0100", T2026 - 40, CRL_REASON_AFFILIATION_CHANGED },
+		{ serial_20ff, T2026 - 100, CRL_REASON_KEY_COMPROMISE },
+		{ "01000000000000000000000000000000000000000000", T2026, 1 },
+	};
+	struct crlstream *s = NULL;
+	const unsigned char *der = NULL;
+	unsigned char *pem = NULL, *rder = NULL;
+	X509_CRL *ref = NULL;
+	char got[16];
+	size_t len = 0, plen = 0, rlen = 0;
+
+	CHECK(streamed(pca, &v, sorted_entries, NSORTED, pkey, pkey,
+	    KEY_P256, &s, &der, &len) == 0 &&
+	    crlstream_pem(der, len, &pem, &plen) == 0 &&
+	    fileio_write_atomic(tpath("b.der"), der, len, 0644, 1) == 0 &&
+	    fileio_write_atomic(tpath("b.pem"), pem, plen, 0644, 1) == 0,
+	    "a base written");
+	CHECK(lists(tpath("b.der"), pca, ask, 7, got) == 0 &&
+	    strcmp(got, "1010011") == 0, "DER base: lists what it lists "
+	    "as it is (%s)", got);
+	CHECK(lists(tpath("b.pem"), pca, ask, 7, got) == 0 &&
+	    strcmp(got, "1010011") == 0, "PEM base too (%s)", got);
+	CHECK_RC(lists(tpath("b.der"), pca, ask, 8, got), ERR_USAGE,
+	    "a malformed serial asked");
+	CHECK_RC(lists(tpath("b.der"), pca2, ask, 1, got), ERR_DATA,
+	    "not under another CA's key");
+	CHECK_RC(lists(tpath("b.der"), bigca, ask, 1, got), ERR_DATA,
+	    "not for another issuer name with the same key");
+	CHECK_RC(lists(tpath("none"), pca, ask, 1, got), ERR_NOINPUT,
+	    "a missing base");
+	ref = reference(pca, &v, sorted_entries, NSORTED);
+	CHECK(ref != NULL && crl_sign(ref, pkey, KEY_P256) == 0 &&
+	    crl_der(ref, &rder, &rlen) == 0 &&
+	    fileio_write_atomic(tpath("o.der"), rder, rlen, 0644, 1) == 0 &&
+	    lists(tpath("o.der"), pca, ask, 7, got) == 0 &&
+	    strcmp(got, "1010011") == 0, "a base OpenSSL made (%s)", got);
+	free(rder);
+	rder = NULL;
+	X509_CRL_free(ref);
+	ref = reference(pca, &dv, sorted_entries, 2);
+	CHECK(ref != NULL && crl_sign(ref, pkey, KEY_P256) == 0 &&
+	    crl_der(ref, &rder, &rlen) == 0 &&
+	    fileio_write_atomic(tpath("d.der"), rder, rlen, 0644, 1) == 0 &&
+	    lists(tpath("d.der"), pca, ask, 1, got) == ERR_DATA,
+	    "a delta CRL is no base");
+	free(rder);
+	X509_CRL_free(ref);
+	free(pem);
+	crlstream_free(s);
+	unlink(tpath("b.der"));
+	unlink(tpath("b.pem"));
+	unlink(tpath("o.der"));
+	unlink(tpath("d.der"));
 }
 
 int
@@ -469,7 +561,13 @@ main(void)
 	test_late_and_big_issuer();
 	test_resign();
 	test_bad();
+	if (mkdtemp(dir) == NULL) {
+		printf("FAIL: test_crlstream.c: mkdtemp\n");
+		return 1;
+	}
 	test_file_number();
+	test_base();
+	rmdir(dir);
 	X509_free(pca);
 	X509_free(pca2);
 	X509_free(rca);
