@@ -13,7 +13,14 @@
  * of it; checks every entry as crl_build() does (positive serial of at
  * most 20 octets, a reason that exists, no revocation after thisUpdate)
  * and, since entries are not sorted here, that each serial is above the
- * one before.  Nothing here is secret.
+ * one before.  A CRL stays below 4 GiB, the most a DER_HEADER_MAX header
+ * can say.
+ *
+ * CRL files read back (a published CRL's number; a previous base for a
+ * delta) are not trusted: every length is checked against what holds
+ * it, and a base is used only after its signature verifies under the
+ * issuer's key.  Their entries are compared as encoded bytes, never
+ * turned into OpenSSL objects.  Nothing here is secret.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +39,8 @@
 #define FILE_MAX	((size_t)256 << 20)
 #define FRONT		1024	/* the first gap: ample for most issuers */
 #define ENTRY_MAX	(2 * DER_HEADER_MAX + SERIAL_MAX + 1 + DER_TIME_MAX + 14)
+/* Room left under 4 GiB for the headers, extensions and signature. */
+#define ENTRIES_MAX	(((size_t)1 << 32) - ((size_t)1 << 20))
 
 /* OIDs of the extensions read back (contents only). */
 static const unsigned char oid_crl_number[] = { 0x55, 0x1d, 0x14 };
@@ -228,8 +237,12 @@ crlstream_add(struct crlstream *s, const struct crl_entry *e)
 
 	if ((ret = serial_bytes(e->serial_hex, serial, &n)) != 0 ||
 	    (ret = check_entry(s, e, serial, n)) != 0 ||
-	    (ret = encode_entry(e, serial, n, der, &len)) != 0 ||
-	    (ret = grow(s, s->end, len)) != 0)
+	    (ret = encode_entry(e, serial, n, der, &len)) != 0)
+		return ret;
+	if (s->end - s->start > ENTRIES_MAX - len)
+		return err_set(ERR_DATA, "the CRL would exceed 4 GiB at serial "
+		    "%.48s", e->serial_hex);
+	if ((ret = grow(s, s->end, len)) != 0)
 		return ret;
 	memcpy(s->buf + s->end, der, len);
 	s->end += len;

@@ -42,7 +42,8 @@ void	crlstream_free(struct crlstream *s);
  * text), which is the order crl_build() sorts into.  Returns 0,
  * ERR_USAGE (a malformed serial, a reason code that does not exist, a
  * date out of range), ERR_DATA (a serial given twice, a revocation
- * after thisUpdate) or ERR_INTERNAL (out of order, out of memory).
+ * after thisUpdate, a CRL past 4 GiB) or ERR_INTERNAL (out of order,
+ * out of memory).
  */
 int	crlstream_add(struct crlstream *s, const struct crl_entry *e);
 
