@@ -188,7 +188,8 @@ python3 - order.txt <<'PY' && pass "entries in serial order by value, \
 reasons as recorded (none for unspecified)" || { fail "order"; cat order.txt; }
 import re, sys
 text = open(sys.argv[1]).read()
-blocks = re.split(r"\n    Serial Number: ", text.split("Revoked Certificates:")[1])
+blocks = re.split(r"\n    Serial Number: ",
+    text.split("Revoked Certificates:")[1])
 serials = [int(b.split()[0], 16) for b in blocks[1:]]
 assert serials == sorted(serials) and len(set(serials)) == len(serials), serials
 want = {0x7F: None, 0x80: "Key Compromise", 0x0100: "CA Compromise",
