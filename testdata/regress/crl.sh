@@ -10,7 +10,7 @@
 # (the CRL is streamed from the inventory); with crl.delta the base
 # carries Freshest CRL and a delta follows it in numbering, naming the
 # previous base, listing what was revoked since, which openssl
-# -use_deltas applies.
+# -use_deltas applies; a previous base that does not verify is refused.
 . "$(dirname "$0")/lib.sh"
 
 dev_ca_setup "mtls-server mtls-client" no-install
@@ -264,5 +264,23 @@ check "the new base alone rejects c too" sh -c "! openssl verify -crl_check \
 check "pki-audit verify after the delta runs" pki-audit verify dev/audit.log
 grep -q '"delta_numbers":\[' dev/audit.log &&
     pass "the audit log records the delta numbers" || fail "audit delta"
+
+# --- a base that does not verify is not diffed against ------------------------
+# The published base's signature altered (its last octet): the next run
+# refuses to compute a delta against it and publishes nothing.
+cp $D/dev.crl.der good-base.der
+python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read())
+b[-1] ^= 1; open(p,"wb").write(b)' $D/dev.crl.der
+cp $D/dev.crl.der bad-base.der
+snapshot "$T/dev"
+expect_exit 65 "a base whose signature does not verify" pki-crl
+expect_msg "not a complete CRL of this CA" "says why"
+unchanged "$T/dev" "a base that does not verify"
+cmp -s bad-base.der $D/dev.crl.der && pass "the published base is untouched" ||
+    fail "base changed"
+cp good-base.der $D/dev.crl.der
+check "with the base restored, pki-crl runs again" pki-crl
+check "and its delta verifies" openssl crl -in $D/dev-delta.crl \
+    -CAfile chain.pem -noout
 
 done_testing
