@@ -1695,3 +1695,60 @@ db_meta_set(struct db *db, const char *key, const char *value)
 	rc = step(db, st, 0);
 	return write_done(db, st, rc, "cannot write the meta table");
 }
+
+/*
+ * The CRL's walk in serial order by value: canonical serials (no
+ * leading "00") compare by value as (length, text).  certs_revoked
+ * narrows the rows and holds every column read; SQLite's sorter orders
+ * them, spilling to temporary files past its memory budget, so the walk
+ * holds no more than a row at a time of its own.
+ */
+static void
+crl_walk_sql(int shard, long long not_expired_at, char *sql, size_t len)
+{
+	snprintf(sql, len, "SELECT serial, revoked_at, reason FROM certs "
+	    "INDEXED BY certs_revoked WHERE status = 'revoked'%s%s "
+	    "ORDER BY length(serial), serial",
+	    shard >= 0 ? " AND crl_shard = ?1" : "",
+	    not_expired_at != 0 ? " AND not_after > ?2" : "");
+}
+
+int
+db_crl_walk(struct db *db, int shard, long long not_expired_at,
+    int (*fn)(void *arg, const char *serial, long long revoked_at,
+    int reason), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	const char *serial;
+	char sql[256];
+	int rc, ret = 0, first = 1;
+
+	crl_walk_sql(shard, not_expired_at, sql, sizeof(sql));
+	if ((rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL)) != SQLITE_OK)
+		return sql_err(db, rc, "cannot prepare a query");
+	if (shard >= 0)
+		sqlite3_bind_int(st, 1, shard);
+	if (not_expired_at != 0)
+		sqlite3_bind_int64(st, 2, not_expired_at);
+	for (;;) {
+		/* Retrying a lock wait is sound only before any row. */
+		rc = first ? step(db, st, 0) : sqlite3_step(st);
+		first = 0;
+		if (rc != SQLITE_ROW)
+			break;
+		if ((serial = (const char *)sqlite3_column_text(st, 0)) ==
+		    NULL) {
+			ret = err_set(ERR_DATA, "%s: a revoked row has no "
+			    "serial", db->path);
+			goto out;
+		}
+		if ((ret = fn(arg, serial, sqlite3_column_int64(st, 1),
+		    sqlite3_column_int(st, 2))) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		ret = sql_err(db, rc, "cannot read the inventory");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}

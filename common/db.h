@@ -283,4 +283,18 @@ int	db_count(struct db *db, const char *status, long long *n);
 int	db_meta_get(struct db *db, const char *key, char **value);
 int	db_meta_set(struct db *db, const char *key, const char *value);
 
+/*
+ * The CRL's walk: call fn with the serial, revocation time and reason of
+ * each revoked row of shard (-1: every shard) whose not_after is above
+ * not_expired_at (0: expired rows too), in increasing order of the
+ * serial's value, which is the order a CRL lists them in.  Rows are
+ * streamed (SQLite sorts them, spilling to temporary files when large);
+ * the serial passed to fn is valid only during the call.  fn returns 0
+ * to go on; anything else stops the walk and is returned (a negative
+ * ERR_ code).  fn must not use db.  Returns 0, fn's value or as above.
+ */
+int	db_crl_walk(struct db *db, int shard, long long not_expired_at,
+	    int (*fn)(void *arg, const char *serial, long long revoked_at,
+	    int reason), void *arg);
+
 #endif

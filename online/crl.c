@@ -3,11 +3,18 @@
  *
  * For each CRL shard (one CRL when ca.yaml says crl.shards: 1) the
  * revoked certificates that have not expired are streamed from the
- * inventory's revoked index (a lean walk: no certificate is read), the
- * CRL is built with each entry's revocation date and reason, the CA's
- * AKI and an Issuing Distribution Point naming the shard's URL with
- * onlyContainsUserCerts, signed with a throwaway key and linted, then
- * signed with the CA key and verified under the CA certificate.
+ * inventory's revoked index in serial order (no certificate is read)
+ * and each is encoded as it comes (common/crlstream.c: about 40 bytes
+ * an entry, no OpenSSL object per entry) with its revocation date and
+ * reason.  Everything else in the CRL, the CA's AKI, the CRL number and
+ * an Issuing Distribution Point naming the shard's URL with
+ * onlyContainsUserCerts, is a template CRL without entries that
+ * crl_build() makes, signed with a throwaway key and linted against the
+ * CA certificate; then the whole is signed with the CA key and the
+ * signature verified under the CA certificate.  The entries are checked
+ * as they are encoded (positive serials of at most 20 octets in strictly
+ * increasing order, reasons that exist, no date after thisUpdate), which
+ * is what lint would say of them.
  *
  * Invariants: the CA key is opened (and the PIN checked) before any CRL
  * number is taken; a CRL number is recorded in the inventory, in one
@@ -40,12 +47,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "cacfg.h"
 #include "crl.h"
+#include "crlstream.h"
 #include "db.h"
 #include "err.h"
 #include "fileio.h"
@@ -66,13 +73,6 @@ struct opts {
 	struct pin_source pin;
 };
 
-/* The revoked serials of one shard, as read from the inventory. */
-struct revoked {
-	char	 serial[DB_SERIAL_MAX + 1];
-	time_t	 revoked_at;
-	int	 reason;
-};
-
 /* What one shard's run published (delta_number 0: no delta CRL). */
 struct shard_result {
 	unsigned long long number;
@@ -90,16 +90,16 @@ struct crlrun {
 	struct db *db;
 	struct ca_key *key;
 	time_t this_update, next_update;
-	/* the shard being built */
-	struct revoked *rev;
-	size_t nrev, caprev;
-	struct crl_entry *entries;
-	X509_CRL *crl;
+	/* the shard being built, and the DER of its signed CRL */
+	struct crlstream *stream;
+	const unsigned char *der;
+	size_t derlen;
 	/* its delta: the entries not on the previous base, as published */
-	struct crl_entry *dentries;
-	size_t ndelta;
-	unsigned long long prev_base;	/* 0: none usable */
-	X509_CRL *delta;
+	struct crlstream_base *prev;	/* that base, NULL: none usable */
+	unsigned long long prev_base;	/* its number, 0: none usable */
+	struct crlstream *dstream;
+	const unsigned char *dder;
+	size_t dderlen;
 	/* per shard */
 	struct shard_result *results;
 	size_t nresults;
@@ -203,75 +203,47 @@ load(struct crlrun *c, const char *dir)
 
 /* ---- phase 2: one shard ---- */
 
-static int
-collect_one(void *arg, const struct db_cert *row)
+/*
+ * The template carries a throwaway key's signature, which lint's
+ * crl-signature rule checks under the CA's key: that finding is left
+ * out (the streamed CRL's own signature is checked after signing).
+ */
+static void
+drop_signature_finding(struct lint_report *r)
 {
-	struct crlrun *c = arg;
-	struct revoked *r;
-	size_t cap;
+	size_t i, j = 0;
 
-	if (c->nrev == c->caprev) {
-		cap = c->caprev == 0 ? 1024 : c->caprev * 2;
-		if ((r = realloc(c->rev, cap * sizeof(*r))) == NULL)
-			return err_set(ERR_INTERNAL, "out of memory");
-		c->rev = r;
-		c->caprev = cap;
+	for (i = 0; i < r->count; i++) {
+		if (strcmp(r->findings[i].rule, "crl-signature") == 0) {
+			if (r->findings[i].severity == LINT_ERROR)
+				r->errors--;
+			continue;
+		}
+		r->findings[j++] = r->findings[i];
 	}
-	r = &c->rev[c->nrev++];
-	snprintf(r->serial, sizeof(r->serial), "%s", row->serial);
-	r->revoked_at = (time_t)row->revoked_at;
-	r->reason = row->reason;
-	return 0;
+	r->count = j;
 }
 
-/* Stream the shard's unexpired revoked rows from the revoked index. */
+/* Lint the template against the CA certificate before the CA key
+ * signs.  Findings go to stderr; any error refuses. */
 static int
-collect(struct crlrun *c, unsigned shard)
-{
-	struct db_filter f;
-	size_t i;
-	int ret;
-
-	memset(&f, 0, sizeof(f));
-	f.revoked_only = 1;
-	f.lean = 1;
-	/* crl.keep_expired: expired entries stay (no time filter). */
-	f.not_expired_at = c->cfg->crl_keep_expired ? 0 :
-	    (long long)c->this_update;
-	if (c->cfg->crl_shards > 1) {
-		f.by_shard = 1;
-		f.shard = (int)shard;
-	}
-	c->nrev = 0;
-	if ((ret = db_each(c->db, &f, collect_one, c)) != 0)
-		return ret;
-	free(c->entries);
-	if ((c->entries = calloc(c->nrev + 1, sizeof(*c->entries))) == NULL)
-		return err_set(ERR_INTERNAL, "out of memory");
-	for (i = 0; i < c->nrev; i++) {
-		c->entries[i].serial_hex = c->rev[i].serial;
-		c->entries[i].revoked_at = c->rev[i].revoked_at;
-		c->entries[i].reason = c->rev[i].reason;
-	}
-	return 0;
-}
-
-/* Findings go to stderr; any error refuses. */
-static int
-lint(X509_CRL *crl, X509 *issuer, const char *when)
+lint(X509_CRL *tmpl, X509 *issuer)
 {
 	struct lint_report r;
 	char *text = NULL;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
-	if ((ret = lint_crl(crl, issuer, &r)) == 0 &&
-	    (ret = lint_report_text(&r, "CRL", &text)) == 0) {
+	if ((ret = lint_crl(tmpl, issuer, &r)) == 0) {
+		drop_signature_finding(&r);
+		ret = lint_report_text(&r, "CRL", &text);
+	}
+	if (ret == 0) {
 		fputs(text, stderr);
 		if (r.errors > 0)
-			ret = err_set(ERR_NO, "the CRL fails lint %s (%d "
-			    "error%s); nothing was published", when, r.errors,
-			    r.errors == 1 ? "" : "s");
+			ret = err_set(ERR_NO, "the CRL fails lint before "
+			    "signing (%d error%s); nothing was published",
+			    r.errors, r.errors == 1 ? "" : "s");
 	}
 	free(text);
 	lint_report_free(&r);
@@ -316,22 +288,23 @@ add_extensions(struct crlrun *c, X509_CRL *crl, unsigned shard,
 	return ret;
 }
 
-/* Build number's CRL (the shard's base, or its delta), lint it under a
- * throwaway key, sign it with the CA key, check the signature and lint
- * it again.  A delta without a usable previous base names the base
- * built in this run (number - 1) and is empty. */
+/* Number's CRL (the shard's base, or its delta): its template built,
+ * signed with a throwaway key and linted, then the streamed entries
+ * with it signed with the CA key and the signature checked.  A delta
+ * without a usable previous base names the base built in this run
+ * (number - 1) and is empty. */
 static int
 build_and_sign(struct crlrun *c, unsigned shard, unsigned long long number,
-    int delta, X509_CRL **out)
+    int delta)
 {
 	struct crl_params p;
 	enum key_type type = cacfg_key_type(c->key);
+	struct crlstream *s = delta ? c->dstream : c->stream;
 	EVP_PKEY *throwaway = NULL;
+	X509_CRL *tmpl = NULL;
 	char *url = NULL;
 	int ret;
 
-	X509_CRL_free(*out);
-	*out = NULL;
 	/* A delta's IDP is its base's (RFC 5280 5.2.4 c: the same scope;
 	 * OpenSSL applies a delta only then): never the delta's URL. */
 	if ((ret = cacfg_crl_url(c->cfg, shard, 0, &url)) != 0)
@@ -343,21 +316,21 @@ build_and_sign(struct crlrun *c, unsigned shard, unsigned long long number,
 	p.next_update = c->next_update;
 	p.only_user_certs = 1;
 	p.idp_uri = url;
-	if ((ret = crl_build(&p, delta ? c->dentries : c->entries,
-	    delta ? c->ndelta : c->nrev, out)) != 0 ||
-	    (ret = add_extensions(c, *out, shard, delta, c->prev_base != 0 ?
+	if ((ret = crl_build(&p, NULL, 0, &tmpl)) != 0 ||
+	    (ret = add_extensions(c, tmpl, shard, delta, c->prev_base != 0 ?
 	    c->prev_base : number - 1)) != 0 ||
 	    (ret = keytype_generate(type, &throwaway)) != 0 ||
-	    (ret = crl_sign(*out, throwaway, type)) != 0 ||
-	    (ret = lint(*out, NULL, "before signing")) != 0 ||
-	    (ret = crl_sign(*out, cacfg_key_pkey(c->key), type)) != 0)
+	    (ret = crl_sign(tmpl, throwaway, type)) != 0 ||
+	    (ret = lint(tmpl, c->cert)) != 0 ||
+	    (ret = crlstream_sign(s, tmpl, cacfg_key_pkey(c->key), type,
+	    delta ? &c->dder : &c->der, delta ? &c->dderlen :
+	    &c->derlen)) != 0)
 		goto out;
-	if (crl_verify(*out, c->cert) != 0)
+	if (crlstream_verify(s, c->cert) != 0)
 		ret = err_set(ERR_NO, "the signed CRL does not verify under "
 		    "%s; nothing was published", c->cfg->cert_path);
-	else
-		ret = lint(*out, c->cert, "after signing");
 out:
+	X509_CRL_free(tmpl);
 	EVP_PKEY_free(throwaway);
 	free(url);
 	return ret;
@@ -420,9 +393,9 @@ number_and_sign(struct crlrun *c, unsigned shard, unsigned long long *n)
 
 	for (tries = 0; tries < RACE_TRIES; tries++) {
 		if ((ret = db_next_crl_number(c->db, (int)shard, &want)) != 0 ||
-		    (ret = build_and_sign(c, shard, want, 0, &c->crl)) != 0 ||
+		    (ret = build_and_sign(c, shard, want, 0)) != 0 ||
 		    (c->cfg->crl_delta && (ret = build_and_sign(c, shard,
-		    want + 1, 1, &c->delta)) != 0) ||
+		    want + 1, 1)) != 0) ||
 		    (ret = db_begin(c->db)) != 0)
 			return ret;
 		if ((ret = record(c, shard, want)) != 0) {
@@ -445,15 +418,15 @@ number_and_sign(struct crlrun *c, unsigned shard, unsigned long long *n)
 /*
  * The base published at path, if the meta table records a base for
  * shard: it must be a complete CRL of this CA numbered at most as
- * recorded, else it is refused (a foreign or edited file).  *out NULL:
- * no base yet (the first run with deltas).
+ * recorded, else it is refused (a foreign or edited file).  It is read
+ * as DER, not as an OpenSSL object per entry.  *out NULL: no base yet
+ * (the first run with deltas).
  */
 static int
 load_prev_base(struct crlrun *c, unsigned shard, const char *path,
-    X509_CRL **out)
+    struct crlstream_base **out, unsigned long long *n)
 {
-	X509_CRL *crl = NULL;
-	unsigned long long n = 0, recorded, b;
+	unsigned long long recorded;
 	char key[32], *val = NULL, *end;
 	int ret;
 
@@ -471,80 +444,81 @@ load_prev_base(struct crlrun *c, unsigned shard, const char *path,
 		    c->cfg->db_path, key);
 	if (!fileio_exists(path))
 		return 0;
-	if ((ret = crl_load(path, &crl)) != 0)
+	ret = crlstream_base_open(path, c->cert, out, n);
+	if (ret == 0 && *n <= recorded)
+		return 0;
+	crlstream_base_free(*out);
+	*out = NULL;
+	if (ret != 0 && ret != ERR_DATA)
 		return ret;
-	if (crl_verify(crl, c->cert) != 0 || crl_number(crl, &n) != 0 ||
-	    n > recorded || crl_delta_base(crl, &b) != ERR_NO) {
-		X509_CRL_free(crl);
-		return err_set(ERR_DATA, "%s is not a complete CRL of this CA "
-		    "numbered at most %llu, the last base recorded in the "
-		    "inventory; move it away", path, recorded);
-	}
-	*out = crl;
-	return 0;
+	return err_set(ERR_DATA, "%s is not a complete CRL of this CA "
+	    "numbered at most %llu, the last base recorded in the "
+	    "inventory; move it away", path, recorded);
 }
 
-/* Is e on base with the same revocation date and reason?  When in
- * doubt (out of memory) it is not: the delta lists it again. */
+/* With deltas: the previous base and its number, if one is usable. */
 static int
-on_base(X509_CRL *base, const struct crl_entry *e)
+prepare_delta(struct crlrun *c, unsigned shard, const char *der_path)
 {
-	X509_REVOKED *rev = NULL;
-	ASN1_INTEGER *serial = NULL;
-	ASN1_ENUMERATED *r;
-	BIGNUM *bn = NULL;
-	int same = 0, reason = CRL_REASON_NONE, want = e->reason;
+	int ret;
 
-	if (want == CRL_REASON_UNSPECIFIED)
-		want = CRL_REASON_NONE;	/* crl_build() omits it */
-	if (BN_hex2bn(&bn, e->serial_hex) == 0 ||
-	    (serial = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
-	    X509_CRL_get0_by_serial(base, &rev, serial) != 1)
-		goto out;
-	r = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
-	if (r != NULL) {
-		reason = (int)ASN1_ENUMERATED_get(r);
-		ASN1_ENUMERATED_free(r);
-	}
-	same = reason == want && ASN1_TIME_cmp_time_t(
-	    X509_REVOKED_get0_revocationDate(rev), e->revoked_at) == 0;
-out:
-	ERR_clear_error();
-	ASN1_INTEGER_free(serial);
-	BN_free(bn);
-	return same;
+	crlstream_base_free(c->prev);
+	c->prev = NULL;
+	c->prev_base = 0;
+	if (!c->cfg->crl_delta)
+		return 0;
+	if ((ret = load_prev_base(c, shard, der_path, &c->prev,
+	    &c->prev_base)) != 0 || c->prev == NULL)
+		c->prev_base = 0;
+	return ret;
 }
 
 /*
- * The delta's entries: those of this run that the previous base (the
- * CRL published at der_path) does not list as they are now (revoked
+ * One revoked row: onto the shard's CRL and, when it makes deltas, onto
+ * the delta if the previous base does not list it as it is now (revoked
  * since, whatever date pki-revoke --time gave, or changed to
  * keyCompromise).  Certificates that left the CRL by expiring are not
  * listed (RFC 5280 5.2.4 lets a delta omit them).
  */
 static int
-compute_delta(struct crlrun *c, unsigned shard, const char *der_path)
+walk_one(void *arg, const char *serial, long long revoked_at, int reason)
 {
-	X509_CRL *base = NULL;
-	size_t i;
+	struct crlrun *c = arg;
+	struct crl_entry e = { serial, (time_t)revoked_at, reason };
+	char msg[512];
+	int ret, on = 0;
+
+	if ((ret = crlstream_add(c->stream, &e)) != 0) {
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		return err_set(ret, "%s: %s", c->cfg->db_path, msg);
+	}
+	if (c->prev == NULL)
+		return 0;
+	if ((ret = crlstream_base_lists(c->prev, &e, &on)) != 0)
+		return ret;
+	return on ? 0 : crlstream_add(c->dstream, &e);
+}
+
+/* Stream the shard's revoked rows (crl.keep_expired: expired ones too)
+ * from the inventory into its CRL and delta. */
+static int
+walk(struct crlrun *c, unsigned shard)
+{
 	int ret;
 
-	c->ndelta = 0;
-	c->prev_base = 0;
-	if (!c->cfg->crl_delta)
-		return 0;
-	free(c->dentries);
-	if ((c->dentries = calloc(c->nrev + 1,
-	    sizeof(*c->dentries))) == NULL)
-		return err_set(ERR_INTERNAL, "out of memory");
-	if ((ret = load_prev_base(c, shard, der_path, &base)) != 0 ||
-	    base == NULL)
+	crlstream_free(c->stream);
+	crlstream_free(c->dstream);
+	c->stream = c->dstream = NULL;
+	if ((ret = crlstream_new(c->this_update, &c->stream)) != 0 ||
+	    (c->cfg->crl_delta &&
+	    (ret = crlstream_new(c->this_update, &c->dstream)) != 0))
 		return ret;
-	if ((ret = crl_number(base, &c->prev_base)) == 0)
-		for (i = 0; i < c->nrev; i++)
-			if (!on_base(base, &c->entries[i]))
-				c->dentries[c->ndelta++] = c->entries[i];
-	X509_CRL_free(base);
+	ret = db_crl_walk(c->db, c->cfg->crl_shards > 1 ? (int)shard : -1,
+	    c->cfg->crl_keep_expired ? 0 : (long long)c->this_update,
+	    walk_one, c);
+	/* The previous base is needed no more. */
+	crlstream_base_free(c->prev);
+	c->prev = NULL;
 	return ret;
 }
 
@@ -573,16 +547,13 @@ out_path(const struct crlrun *c, unsigned shard, int delta,
 static int
 check_above(const char *path, unsigned long long number)
 {
-	X509_CRL *old = NULL;
 	unsigned long long was = 0;
 	int ret;
 
 	if (!fileio_exists(path))
 		return 0;
-	if ((ret = crl_load(path, &old)) == 0)
-		ret = crl_number(old, &was);
-	X509_CRL_free(old);
-	if (ret != 0)
+	/* Its number only: no OpenSSL object of a million entries. */
+	if ((ret = crlstream_file_number(path, &was)) != 0)
 		return err_set(ERR_EXISTS, "%s is there and is not a CRL with "
 		    "a number; move it away", path);
 	if (was >= number)
@@ -623,18 +594,17 @@ publish_file(const char *path, const unsigned char *buf, size_t len)
 }
 
 static int
-publish(X509_CRL *crl, const char *pem_path, const char *der_path)
+publish(const unsigned char *der, size_t derlen, const char *pem_path,
+    const char *der_path)
 {
-	unsigned char *pem = NULL, *der = NULL;
-	size_t pemlen, derlen;
+	unsigned char *pem = NULL;
+	size_t pemlen;
 	int ret;
 
-	if ((ret = crl_pem(crl, &pem, &pemlen)) == 0 &&
-	    (ret = crl_der(crl, &der, &derlen)) == 0 &&
-	    (ret = publish_file(der_path, der, derlen)) == 0)
+	if ((ret = publish_file(der_path, der, derlen)) == 0 &&
+	    (ret = crlstream_pem(der, derlen, &pem, &pemlen)) == 0)
 		ret = publish_file(pem_path, pem, pemlen);
 	free(pem);
-	free(der);
 	return ret;
 }
 
@@ -675,23 +645,24 @@ do_shard(struct crlrun *c, unsigned shard)
 	}
 	if ((ret = db_next_crl_number(c->db, (int)shard, &n)) != 0 ||
 	    (ret = check_paths(c, path, n)) != 0 ||
-	    (ret = collect(c, shard)) != 0 ||
-	    (ret = compute_delta(c, shard, path[P_DER])) != 0 ||
+	    (ret = prepare_delta(c, shard, path[P_DER])) != 0 ||
+	    (ret = walk(c, shard)) != 0 ||
 	    (ret = number_and_sign(c, shard, &n)) != 0 ||
 	    (ret = check_paths(c, path, n)) != 0 ||
-	    (ret = publish(c->crl, path[P_PEM], path[P_DER])) != 0)
+	    (ret = publish(c->der, c->derlen, path[P_PEM], path[P_DER])) != 0)
 		goto out;
 	r->number = n;
-	r->entries = c->nrev;
+	r->entries = crlstream_count(c->stream);
 	r->path = path[P_PEM];
 	path[P_PEM] = NULL;
 	c->nresults++;
 	if (!c->cfg->crl_delta ||
-	    (ret = publish(c->delta, path[P_DPEM], path[P_DDER])) != 0)
+	    (ret = publish(c->dder, c->dderlen, path[P_DPEM],
+	    path[P_DDER])) != 0)
 		goto out;
 	r->delta_number = n + 1;
 	r->delta_base = c->prev_base != 0 ? c->prev_base : n;
-	r->delta_entries = c->ndelta;
+	r->delta_entries = crlstream_count(c->dstream);
 	r->delta_path = path[P_DPEM];
 	path[P_DPEM] = NULL;
 out:
@@ -859,11 +830,9 @@ crlrun_cleanup(struct crlrun *c)
 		free(c->results[i].delta_path);
 	}
 	free(c->results);
-	X509_CRL_free(c->crl);
-	X509_CRL_free(c->delta);
-	free(c->entries);
-	free(c->dentries);
-	free(c->rev);
+	crlstream_free(c->stream);
+	crlstream_free(c->dstream);
+	crlstream_base_free(c->prev);
 	cacfg_key_close(c->key);
 	db_close(c->db);
 	X509_free(c->cert);

@@ -5,10 +5,12 @@
 # CRL is kept; the audit log verifies; a wrong PIN writes nothing and
 # takes no CRL number; --format json parses; a sharded CA publishes one
 # CRL per shard; an expired revoked leaf leaves the CRL unless
-# crl.keep_expired (then expiredCertsOnCRL); with crl.delta the base
+# crl.keep_expired (then expiredCertsOnCRL); serials of several lengths
+# and every reason are listed in order of value with the right reasonCode
+# (the CRL is streamed from the inventory); with crl.delta the base
 # carries Freshest CRL and a delta follows it in numbering, naming the
 # previous base, listing what was revoked since, which openssl
-# -use_deltas applies.
+# -use_deltas applies; a previous base that does not verify is refused.
 . "$(dirname "$0")/lib.sh"
 
 dev_ca_setup "mtls-server mtls-client" no-install
@@ -159,6 +161,50 @@ check "the CRL with expiredCertsOnCRL is lint clean" pki-lint \
     --issuer dev/ca.pem $D/dev.crl
 check "and verifies" openssl crl -in $D/dev.crl -CAfile chain.pem -noout
 
+# --- serial order by value, across serial lengths ----------------------------
+# Revoked rows whose serials differ in length, with notAfter falling as
+# the serial rises (so neither the inventory's index nor the text order
+# is the value order), and every reason: the CRL lists them by value,
+# reasonCode left out for unspecified, and openssl and pki-lint accept it.
+now=$(date +%s)
+i=0
+for s_r in 7F:0 80:1 0100:2 FF00:3 7FFF00:4 800000:5 \
+    0123456789ABCDEF:6 8000000000000000000000000000000000000000:9 \
+    7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:10; do
+	s=${s_r%%:*}; r=${s_r##*:}; i=$((i + 1))
+	sqlite3 dev/inventory.db "INSERT INTO certs (serial, status, profile, \
+	    subject, sans, not_before, not_after, spki_sha256, der, requester, \
+	    created, revoked_at, reason, crl_shard) VALUES ('$s', 'revoked', \
+	    'mtls-server', 'CN=order $i', '[]', $now - 100, \
+	    $now + 86400 * (40 - $i), printf('%064d', $i), x'3003020100', \
+	    'crl.sh', $now - 100, $now - 60 - $i, $r, 0);" ||
+	    fail "insert serial $s"
+done
+check "pki-crl over serials of several lengths" pki-crl
+openssl crl -in $D/dev.crl -noout -text >order.txt
+check "it verifies" openssl crl -in $D/dev.crl -CAfile chain.pem -noout
+check "it is lint clean" pki-lint --issuer dev/ca.pem $D/dev.crl
+python3 - order.txt <<'PY' && pass "entries in serial order by value, \
+reasons as recorded (none for unspecified)" || { fail "order"; cat order.txt; }
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.split(r"\n    Serial Number: ",
+    text.split("Revoked Certificates:")[1])
+serials = [int(b.split()[0], 16) for b in blocks[1:]]
+assert serials == sorted(serials) and len(set(serials)) == len(serials), serials
+want = {0x7F: None, 0x80: "Key Compromise", 0x0100: "CA Compromise",
+    0xFF00: "Affiliation Changed", 0x7FFF00: "Superseded",
+    0x800000: "Cessation Of Operation", 0x0123456789ABCDEF: "Certificate Hold",
+    0x80 << 152: "Privilege Withdrawn", (1 << 159) - 1: "AA Compromise"}
+for b in blocks[1:]:
+    s = int(b.split()[0], 16)
+    if s not in want:
+        continue
+    r = want.pop(s)
+    assert (r is None and "Reason Code" not in b) or (r and r in b), (hex(s), b)
+assert not want, want
+PY
+
 # --- delta CRLs ---------------------------------------------------------------
 du=http://pki.example.org/dev-delta.crl
 sed -i -e 's/^  delta: false$/  delta: true/' \
@@ -218,5 +264,23 @@ check "the new base alone rejects c too" sh -c "! openssl verify -crl_check \
 check "pki-audit verify after the delta runs" pki-audit verify dev/audit.log
 grep -q '"delta_numbers":\[' dev/audit.log &&
     pass "the audit log records the delta numbers" || fail "audit delta"
+
+# --- a base that does not verify is not diffed against ------------------------
+# The published base's signature altered (its last octet): the next run
+# refuses to compute a delta against it and publishes nothing.
+cp $D/dev.crl.der good-base.der
+python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read())
+b[-1] ^= 1; open(p,"wb").write(b)' $D/dev.crl.der
+cp $D/dev.crl.der bad-base.der
+snapshot "$T/dev"
+expect_exit 65 "a base whose signature does not verify" pki-crl
+expect_msg "not a complete CRL of this CA" "says why"
+unchanged "$T/dev" "a base that does not verify"
+cmp -s bad-base.der $D/dev.crl.der && pass "the published base is untouched" ||
+    fail "base changed"
+cp good-base.der $D/dev.crl.der
+check "with the base restored, pki-crl runs again" pki-crl
+check "and its delta verifies" openssl crl -in $D/dev-delta.crl \
+    -CAfile chain.pem -noout
 
 done_testing
