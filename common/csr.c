@@ -13,6 +13,7 @@
  * prints.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
@@ -33,15 +35,19 @@ display(const char *path)
 	return strcmp(path, "-") == 0 ? "standard input" : path;
 }
 
-/* DER: one CSR filling the whole buffer. */
+/*
+ * DER: one CSR filling the whole buffer.  In libctx (NULL: the default)
+ * OpenSSL also decodes the key through its providers' decoders; in the
+ * lean context, which has none, the key is left for lean_key().
+ */
 static int
 parse_der(const char *name, const unsigned char *der, size_t len,
-    X509_REQ **out)
+    OSSL_LIB_CTX *libctx, X509_REQ **out)
 {
 	const unsigned char *p = der;
 
-	if (len > LONG_MAX || (*out = d2i_X509_REQ(NULL, &p, (long)len)) ==
-	    NULL)
+	if (len > LONG_MAX || (*out = (X509_REQ *)ASN1_item_d2i_ex(NULL, &p,
+	    (long)len, ASN1_ITEM_rptr(X509_REQ), libctx, NULL)) == NULL)
 		return err_set(ERR_DATA, "%s: not a CSR (neither PEM nor a "
 		    "DER PKCS#10 request)", name);
 	if (p != der + len) {
@@ -95,7 +101,7 @@ check_rest(const char *name, BIO *bio)
 
 static int
 parse_pem(const char *name, const unsigned char *buf, size_t len,
-    X509_REQ **out)
+    OSSL_LIB_CTX *libctx, X509_REQ **out)
 {
 	BIO *bio;
 	char *pem_name = NULL, *header = NULL;
@@ -113,7 +119,7 @@ parse_pem(const char *name, const unsigned char *buf, size_t len,
 	if ((ret = check_pem_block(name, pem_name, header)) != 0 ||
 	    (ret = check_rest(name, bio)) != 0)
 		goto out;
-	ret = parse_der(name, data, (size_t)dlen, out);
+	ret = parse_der(name, data, (size_t)dlen, libctx, out);
 out:
 	OPENSSL_free(pem_name);
 	OPENSSL_free(header);
@@ -133,8 +139,9 @@ looks_der(const unsigned char *buf, size_t len)
 	return len >= 2 && buf[0] == 0x30 && buf[1] >= 0x81 && buf[1] <= 0x84;
 }
 
-int
-csr_load(const char *path, X509_REQ **out)
+/* Read path and parse the one CSR in it within libctx. */
+static int
+load_in(const char *path, OSSL_LIB_CTX *libctx, X509_REQ **out)
 {
 	const char *name = display(path);
 	unsigned char *buf = NULL;
@@ -150,13 +157,110 @@ csr_load(const char *path, X509_REQ **out)
 		goto out;
 	if (looks_der(buf, len) || memmem(buf, len, "-----BEGIN ", 11) ==
 	    NULL)
-		ret = parse_der(name, buf, len, out);
+		ret = parse_der(name, buf, len, libctx, out);
 	else
-		ret = parse_pem(name, buf, len, out);
+		ret = parse_pem(name, buf, len, libctx, out);
 	ERR_clear_error();
 out:
 	free(buf);
 	return ret;
+}
+
+int
+csr_load(const char *path, X509_REQ **out)
+{
+	return load_in(path, NULL, out);
+}
+
+/*
+ * The lean context: a library context whose only provider is "null",
+ * so that parsing a CSR in it skips OpenSSL 3.0's provider decoder
+ * (which costs more than the CSR's signature check).  Created once.
+ */
+static OSSL_LIB_CTX *lean_ctx;
+static pthread_once_t lean_once = PTHREAD_ONCE_INIT;
+
+static void
+lean_init(void)
+{
+	OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+
+	if (ctx != NULL && OSSL_PROVIDER_load(ctx, "null") == NULL) {
+		OSSL_LIB_CTX_free(ctx);
+		ctx = NULL;
+	}
+	lean_ctx = ctx;
+}
+
+/*
+ * The CSR's key when it is ECDSA on P-256 or P-384 as RFC 5480 writes
+ * it (the curve's OID, an uncompressed point), built from the SPKI as a
+ * built-in EC key: the point is checked to be on the curve by
+ * o2i_ECPublicKey().  NULL for any other key, or if the point is bad:
+ * the caller then reads the CSR the ordinary way.
+ */
+static EVP_PKEY *
+lean_key(X509_REQ *req)
+{
+	unsigned char oid[16], *op = oid;
+	const unsigned char *pt, *cp;
+	const ASN1_OBJECT *curve;
+	ASN1_OBJECT *alg;
+	const void *pval;
+	X509_ALGOR *a;
+	EVP_PKEY *key = NULL;
+	int ptlen, ptype, want, n;
+
+	if (X509_PUBKEY_get0_param(&alg, &pt, &ptlen, &a,
+	    X509_REQ_get_X509_PUBKEY(req)) != 1 ||
+	    OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey)
+		return NULL;
+	X509_ALGOR_get0(NULL, &ptype, &pval, a);
+	if (ptype != V_ASN1_OBJECT)
+		return NULL;
+	curve = pval;
+	switch (OBJ_obj2nid(curve)) {
+	case NID_X9_62_prime256v1: want = 65; break;
+	case NID_secp384r1: want = 97; break;
+	default: return NULL;
+	}
+	if (ptlen != want || pt[0] != POINT_CONVERSION_UNCOMPRESSED ||
+	    i2d_ASN1_OBJECT(curve, NULL) > (int)sizeof(oid) ||
+	    (n = i2d_ASN1_OBJECT(curve, &op)) <= 0)
+		return NULL;
+	cp = oid;
+	if ((key = d2i_KeyParams(EVP_PKEY_EC, NULL, &cp, n)) == NULL ||
+	    d2i_PublicKey(EVP_PKEY_EC, &key, &pt, ptlen) == NULL) {
+		EVP_PKEY_free(key);
+		ERR_clear_error();
+		return NULL;
+	}
+	return key;
+}
+
+int
+csr_load_keyed(const char *path, X509_REQ **out, EVP_PKEY **key)
+{
+	int ret;
+
+	*out = NULL;
+	*key = NULL;
+	pthread_once(&lean_once, lean_init);
+	if (lean_ctx != NULL) {
+		if ((ret = load_in(path, lean_ctx, out)) != 0)
+			return ret;
+		if ((*key = lean_key(*out)) != NULL)
+			return 0;
+		X509_REQ_free(*out);
+		*out = NULL;
+	}
+	/* Another kind of key: read as csr_load() does. */
+	if ((ret = load_in(path, NULL, out)) != 0)
+		return ret;
+	if ((*key = X509_REQ_get0_pubkey(*out)) != NULL)
+		EVP_PKEY_up_ref(*key);
+	ERR_clear_error();
+	return 0;
 }
 
 /* "p256, p384" for the types in mask. */
@@ -283,16 +387,15 @@ check_sig_digest(const char *source, X509_REQ *req)
 }
 
 int
-csr_verify(X509_REQ *req, const char *source)
+csr_verify_key(X509_REQ *req, EVP_PKEY *key, const char *source)
 {
-	EVP_PKEY *key;
 	int ret;
 
 	if (X509_REQ_get_version(req) != X509_REQ_VERSION_1)
 		return err_set(ERR_DATA, "%s: the CSR has version %ld; PKCS#10 "
 		    "knows only version 1 (0)", source,
 		    X509_REQ_get_version(req));
-	if ((key = X509_REQ_get0_pubkey(req)) == NULL) {
+	if (key == NULL) {
 		ERR_clear_error();
 		return err_set(ERR_DATA, "%s: the CSR's public key cannot be "
 		    "read", source);
@@ -305,6 +408,12 @@ csr_verify(X509_REQ *req, const char *source)
 		    "verify", source);
 	}
 	return 0;
+}
+
+int
+csr_verify(X509_REQ *req, const char *source)
+{
+	return csr_verify_key(req, X509_REQ_get0_pubkey(req), source);
 }
 
 int

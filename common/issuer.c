@@ -295,9 +295,10 @@ prepare(struct issuer *is, const struct issue_request *rq, time_t now,
 	it->profile = c->profile->name;
 	it->requester = rq->requester;
 	if (rq->csr != NULL) {
-		if ((ret = csr_verify(rq->csr, rq->source)) != 0)
+		if (pub == NULL)
+			pub = X509_REQ_get0_pubkey(rq->csr);
+		if ((ret = csr_verify_key(rq->csr, pub, rq->source)) != 0)
 			return ret;
-		pub = X509_REQ_get0_pubkey(rq->csr);
 	}
 	if ((ret = profile_allows_key(c->profile, pub)) != 0 ||
 	    (ret = spki_hex(pub, rq->csr, it->spki_sha256)) != 0)

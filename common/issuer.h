@@ -68,7 +68,9 @@ struct issue_request {
 	const char *source;		/* the CSR's name, for messages */
 	const char *profile;
 	X509_REQ *csr;			/* or NULL: pub */
-	EVP_PKEY *pub;			/* when there is no CSR */
+	EVP_PKEY *pub;			/* the key when there is no CSR;
+					   with one, csr_load_keyed()'s
+					   key or NULL (then the CSR's) */
 	const enum san_kind *flag_kinds; /* names given by flag */
 	const char *const *flag_names;
 	size_t nflags;

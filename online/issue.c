@@ -428,7 +428,7 @@ issue_single(const struct opts *o, struct issuer *is)
 	struct issue_item item;
 	const struct profile *p;
 	X509_REQ *csr = NULL;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key = NULL, *csrkey = NULL;
 	char *pass = NULL;
 	int ret;
 
@@ -440,14 +440,15 @@ issue_single(const struct opts *o, struct issuer *is)
 	if (o->format == FMT_PKCS12 && (ret = pin_read_new(&o->p12,
 	    "PKCS#12 passphrase: ", &pass)) != 0)
 		return ret;
-	if (o->csr != NULL && (ret = csr_load(o->csr, &csr)) != 0)
-		return ret;
+	if (o->csr != NULL && (ret = csr_load_keyed(o->csr, &csr,
+	    &csrkey)) != 0)
+		goto out;
 	if (o->generate_key != NULL && (ret = generate_key(p, &key)) != 0)
 		goto out;
 	rq.source = o->csr != NULL ? o->csr : "the generated key";
 	rq.profile = o->profile;
 	rq.csr = csr;
-	rq.pub = key;
+	rq.pub = csr != NULL ? csrkey : key;
 	rq.flag_kinds = o->kinds;
 	rq.flag_names = o->names;
 	rq.nflags = o->nnames;
@@ -468,6 +469,7 @@ out:
 	secmem_free(pass);
 	issue_item_clear(&item);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(csrkey);
 	X509_REQ_free(csr);
 	return ret;
 }
@@ -477,6 +479,7 @@ struct batch_line {
 	int lineno;
 	char *csr_path, *profile, *out;
 	X509_REQ *csr;
+	EVP_PKEY *key;			/* the CSR's */
 	struct issue_request rq;
 };
 
@@ -597,13 +600,14 @@ prepare_one(void *arg, size_t k)
 
 	if (b->items[i].ret != 0)
 		return;
-	if ((ret = csr_load(l->csr_path, &l->csr)) != 0) {
+	if ((ret = csr_load_keyed(l->csr_path, &l->csr, &l->key)) != 0) {
 		fail_line(b, i, ret);
 		return;
 	}
 	l->rq.source = l->csr_path;
 	l->rq.profile = l->profile;
 	l->rq.csr = l->csr;
+	l->rq.pub = l->key;
 	l->rq.lifetime = b->o->lifetime;
 	l->rq.requester = default_requester(b->o);
 	issuer_prepare(b->is, &l->rq, b->now, &b->items[i]);
@@ -728,6 +732,7 @@ issue_batch(const struct opts *o, struct issuer *is)
 out:
 	for (i = 0; i < b.n; i++) {
 		X509_REQ_free(b.lines[i].csr);
+		EVP_PKEY_free(b.lines[i].key);
 		free(b.lines[i].out);
 		issue_item_clear(&b.items[i]);
 	}
