@@ -239,25 +239,27 @@ lean_key(X509_REQ *req)
 }
 
 int
-csr_load_keyed(const char *path, X509_REQ **out, EVP_PKEY **key)
+csr_load_keyed(const char *path, int many, X509_REQ **out, EVP_PKEY **key)
 {
 	int ret;
 
 	*out = NULL;
 	*key = NULL;
-	pthread_once(&lean_once, lean_init);
-	if (lean_ctx != NULL) {
+	if (many)
+		pthread_once(&lean_once, lean_init);
+	if (many && lean_ctx != NULL) {
 		if ((ret = load_in(path, lean_ctx, out)) != 0)
 			return ret;
 		if ((*key = lean_key(*out)) != NULL)
 			return 0;
+		/* Another kind of key: read as csr_load() does. */
 		X509_REQ_free(*out);
 		*out = NULL;
 	}
-	/* Another kind of key: read as csr_load() does. */
 	if ((ret = load_in(path, NULL, out)) != 0)
 		return ret;
-	if ((*key = X509_REQ_get0_pubkey(*out)) != NULL)
+	if ((*key = lean_key(*out)) == NULL &&
+	    (*key = X509_REQ_get0_pubkey(*out)) != NULL)
 		EVP_PKEY_up_ref(*key);
 	ERR_clear_error();
 	return 0;

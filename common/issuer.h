@@ -95,13 +95,17 @@ struct issue_item {
 	int reserved;			/* a pending row is ours */
 	unsigned char *tbs;		/* the linted TBS */
 	int tbslen;
+	unsigned char *der;		/* the signed certificate */
+	int derlen;
+	char *subject;			/* its subject, for the inventory */
 };
 
 /* Steps 1-4; each records failures in the item (ret, error) and skips
  * items that failed before.  prepare and sign are thread-safe for
- * distinct items and never touch the inventory; reserve (which also
- * checks the keyCompromise blocklist) and complete take all items at
- * once, each in one transaction. */
+ * distinct items and never touch the inventory (sign also encodes what
+ * complete records, so that the single-threaded step does little);
+ * reserve (which also checks the keyCompromise blocklist) and complete
+ * take all items at once, each in one transaction. */
 void	issuer_prepare(struct issuer *is, const struct issue_request *rq,
 	    time_t now, struct issue_item *item);
 int	issuer_reserve(struct issuer *is, struct issue_item *items, size_t n);
