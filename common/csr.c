@@ -180,16 +180,60 @@ csr_load(const char *path, X509_REQ **out)
 static OSSL_LIB_CTX *lean_ctx;
 static pthread_once_t lean_once = PTHREAD_ONCE_INIT;
 
+/* The curves lean_key() builds, and (for many keys) a parameters-only
+ * key of each to copy, which is cheaper than making the curve again. */
+static const int lean_curves[] = { NID_X9_62_prime256v1, NID_secp384r1 };
+static EVP_PKEY *lean_params[2];
+
+/* A built-in EC key with only the named curve's parameters, or NULL. */
+static EVP_PKEY *
+curve_params(const ASN1_OBJECT *curve)
+{
+	unsigned char oid[16], *op = oid;
+	const unsigned char *cp = oid;
+	EVP_PKEY *key;
+	int n;
+
+	if (i2d_ASN1_OBJECT(curve, NULL) > (int)sizeof(oid) ||
+	    (n = i2d_ASN1_OBJECT(curve, &op)) <= 0)
+		return NULL;
+	if ((key = d2i_KeyParams(EVP_PKEY_EC, NULL, &cp, n)) == NULL)
+		ERR_clear_error();
+	return key;
+}
+
 static void
 lean_init(void)
 {
 	OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+	size_t i;
 
 	if (ctx != NULL && OSSL_PROVIDER_load(ctx, "null") == NULL) {
 		OSSL_LIB_CTX_free(ctx);
 		ctx = NULL;
 	}
 	lean_ctx = ctx;
+	for (i = 0; i < 2; i++)
+		lean_params[i] = curve_params(OBJ_nid2obj(lean_curves[i]));
+}
+
+/* A fresh key holding the parameters of curve (index c of lean_curves):
+ * copied from lean_params when there is one (read-only there, so safe
+ * on several threads), else made. */
+static EVP_PKEY *
+new_params(const ASN1_OBJECT *curve, int c)
+{
+	EVP_PKEY *key;
+
+	if (lean_params[c] == NULL)
+		return curve_params(curve);
+	if ((key = EVP_PKEY_new()) == NULL ||
+	    EVP_PKEY_copy_parameters(key, lean_params[c]) != 1) {
+		EVP_PKEY_free(key);
+		ERR_clear_error();
+		return curve_params(curve);
+	}
+	return key;
 }
 
 /*
@@ -202,14 +246,13 @@ lean_init(void)
 static EVP_PKEY *
 lean_key(X509_REQ *req)
 {
-	unsigned char oid[16], *op = oid;
-	const unsigned char *pt, *cp;
+	const unsigned char *pt;
 	const ASN1_OBJECT *curve;
 	ASN1_OBJECT *alg;
 	const void *pval;
 	X509_ALGOR *a;
 	EVP_PKEY *key = NULL;
-	int ptlen, ptype, want, n;
+	int ptlen, ptype, c;
 
 	if (X509_PUBKEY_get0_param(&alg, &pt, &ptlen, &a,
 	    X509_REQ_get_X509_PUBKEY(req)) != 1 ||
@@ -219,17 +262,14 @@ lean_key(X509_REQ *req)
 	if (ptype != V_ASN1_OBJECT)
 		return NULL;
 	curve = pval;
-	switch (OBJ_obj2nid(curve)) {
-	case NID_X9_62_prime256v1: want = 65; break;
-	case NID_secp384r1: want = 97; break;
-	default: return NULL;
-	}
-	if (ptlen != want || pt[0] != POINT_CONVERSION_UNCOMPRESSED ||
-	    i2d_ASN1_OBJECT(curve, NULL) > (int)sizeof(oid) ||
-	    (n = i2d_ASN1_OBJECT(curve, &op)) <= 0)
+	for (c = 0; c < 2; c++)
+		if (OBJ_obj2nid(curve) == lean_curves[c])
+			break;
+	/* 65 or 97 bytes: 04 || X || Y. */
+	if (c == 2 || ptlen != (c == 0 ? 65 : 97) ||
+	    pt[0] != POINT_CONVERSION_UNCOMPRESSED)
 		return NULL;
-	cp = oid;
-	if ((key = d2i_KeyParams(EVP_PKEY_EC, NULL, &cp, n)) == NULL ||
+	if ((key = new_params(curve, c)) == NULL ||
 	    d2i_PublicKey(EVP_PKEY_EC, &key, &pt, ptlen) == NULL) {
 		EVP_PKEY_free(key);
 		ERR_clear_error();

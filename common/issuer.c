@@ -524,12 +524,21 @@ issuer_complete(struct issuer *is, struct issue_item *items, size_t n)
 }
 
 void
-issue_item_clear(struct issue_item *item)
+issue_item_release(struct issue_item *item)
 {
 	X509_free(item->cert);
 	OPENSSL_free(item->tbs);
 	OPENSSL_free(item->der);
 	free(item->subject);
 	free(item->sans_json);
+	item->cert = NULL;
+	item->tbs = item->der = NULL;
+	item->subject = item->sans_json = NULL;
+}
+
+void
+issue_item_clear(struct issue_item *item)
+{
+	issue_item_release(item);
 	memset(item, 0, sizeof(*item));
 }

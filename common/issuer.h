@@ -112,6 +112,9 @@ int	issuer_reserve(struct issuer *is, struct issue_item *items, size_t n);
 void	issuer_sign(struct issuer *is, struct issue_item *item);
 int	issuer_complete(struct issuer *is, struct issue_item *items, size_t n);
 
+/* Free what an item holds; _release keeps ret, error and serial (for a
+ * batch's report) and may run on several threads for distinct items. */
 void	issue_item_clear(struct issue_item *item);
+void	issue_item_release(struct issue_item *item);
 
 #endif
