@@ -9,7 +9,10 @@
  * C call does not hide it), and the key must be one of ours.  The
  * extensionRequest attribute is walked by hand, because
  * X509_REQ_get_extensions() reads only the first of two such attributes
- * and X509V3_get_d2i() reports a duplicated extension as absent.  Never
+ * and X509V3_get_d2i() reports a duplicated extension as absent.  For
+ * the issuing pipeline, csr_load_keyed() builds ECDSA P-256/P-384 keys
+ * from the SubjectPublicKeyInfo itself (o2i_ECPublicKey() checks the
+ * point is on the curve) and leaves any other key to OpenSSL.  Never
  * prints.
  */
 #include <limits.h>
@@ -175,7 +178,8 @@ csr_load(const char *path, X509_REQ **out)
 /*
  * The lean context: a library context whose only provider is "null",
  * so that parsing a CSR in it skips OpenSSL 3.0's provider decoder
- * (which costs more than the CSR's signature check).  Created once.
+ * (which costs about as much as checking the CSR's signature).  Made
+ * once, and kept to the end of the process.
  */
 static OSSL_LIB_CTX *lean_ctx;
 static pthread_once_t lean_once = PTHREAD_ONCE_INIT;
@@ -218,14 +222,14 @@ lean_init(void)
 }
 
 /* A fresh key holding the parameters of curve (index c of lean_curves):
- * copied from lean_params when there is one (read-only there, so safe
- * on several threads), else made. */
+ * with many, copied from lean_params when lean_init() made it (it is
+ * only read there, so this is safe on several threads), else made. */
 static EVP_PKEY *
-new_params(const ASN1_OBJECT *curve, int c)
+new_params(const ASN1_OBJECT *curve, int c, int many)
 {
 	EVP_PKEY *key;
 
-	if (lean_params[c] == NULL)
+	if (!many || lean_params[c] == NULL)
 		return curve_params(curve);
 	if ((key = EVP_PKEY_new()) == NULL ||
 	    EVP_PKEY_copy_parameters(key, lean_params[c]) != 1) {
@@ -244,7 +248,7 @@ new_params(const ASN1_OBJECT *curve, int c)
  * the caller then reads the CSR the ordinary way.
  */
 static EVP_PKEY *
-lean_key(X509_REQ *req)
+lean_key(X509_REQ *req, int many)
 {
 	const unsigned char *pt;
 	const ASN1_OBJECT *curve;
@@ -269,7 +273,7 @@ lean_key(X509_REQ *req)
 	if (c == 2 || ptlen != (c == 0 ? 65 : 97) ||
 	    pt[0] != POINT_CONVERSION_UNCOMPRESSED)
 		return NULL;
-	if ((key = new_params(curve, c)) == NULL ||
+	if ((key = new_params(curve, c, many)) == NULL ||
 	    d2i_PublicKey(EVP_PKEY_EC, &key, &pt, ptlen) == NULL) {
 		EVP_PKEY_free(key);
 		ERR_clear_error();
@@ -290,7 +294,7 @@ csr_load_keyed(const char *path, int many, X509_REQ **out, EVP_PKEY **key)
 	if (many && lean_ctx != NULL) {
 		if ((ret = load_in(path, lean_ctx, out)) != 0)
 			return ret;
-		if ((*key = lean_key(*out)) != NULL)
+		if ((*key = lean_key(*out, 1)) != NULL)
 			return 0;
 		/* Another kind of key: read as csr_load() does. */
 		X509_REQ_free(*out);
@@ -298,7 +302,7 @@ csr_load_keyed(const char *path, int many, X509_REQ **out, EVP_PKEY **key)
 	}
 	if ((ret = load_in(path, NULL, out)) != 0)
 		return ret;
-	if ((*key = lean_key(*out)) == NULL &&
+	if ((*key = lean_key(*out, many)) == NULL &&
 	    (*key = X509_REQ_get0_pubkey(*out)) != NULL)
 		EVP_PKEY_up_ref(*key);
 	ERR_clear_error();

@@ -491,6 +491,8 @@ struct batch {
 	size_t n;
 	size_t base;			/* first index of the current chunk */
 	time_t now;
+	char *requester;		/* looked up once: getpwuid() is
+					   neither cheap nor thread-safe */
 };
 
 static char *
@@ -610,7 +612,7 @@ prepare_one(void *arg, size_t k)
 	l->rq.csr = l->csr;
 	l->rq.pub = l->key;
 	l->rq.lifetime = b->o->lifetime;
-	l->rq.requester = default_requester(b->o);
+	l->rq.requester = b->requester;
 	issuer_prepare(b->is, &l->rq, b->now, &b->items[i]);
 }
 
@@ -733,6 +735,10 @@ issue_batch(const struct opts *o, struct issuer *is)
 	b.o = o;
 	b.is = is;
 	b.now = time(NULL);
+	if ((b.requester = strdup(default_requester(o))) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
 	if ((ret = fileio_read(o->batch, (size_t)256 << 20, &text,
 	    &len)) != 0 || (ret = parse_batch(&b, (char *)text)) != 0)
 		goto out;
@@ -756,6 +762,7 @@ out:
 	}
 	free(b.lines);
 	free(b.items);
+	free(b.requester);
 	free(text);
 	return ret;
 }
