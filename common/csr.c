@@ -9,10 +9,14 @@
  * C call does not hide it), and the key must be one of ours.  The
  * extensionRequest attribute is walked by hand, because
  * X509_REQ_get_extensions() reads only the first of two such attributes
- * and X509V3_get_d2i() reports a duplicated extension as absent.  Never
+ * and X509V3_get_d2i() reports a duplicated extension as absent.  For
+ * the issuing pipeline, csr_load_keyed() builds ECDSA P-256/P-384 keys
+ * from the SubjectPublicKeyInfo itself (o2i_ECPublicKey() checks the
+ * point is on the curve) and leaves any other key to OpenSSL.  Never
  * prints.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +24,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
@@ -33,15 +38,19 @@ display(const char *path)
 	return strcmp(path, "-") == 0 ? "standard input" : path;
 }
 
-/* DER: one CSR filling the whole buffer. */
+/*
+ * DER: one CSR filling the whole buffer.  In libctx (NULL: the default)
+ * OpenSSL also decodes the key through its providers' decoders; in the
+ * lean context, which has none, the key is left for lean_key().
+ */
 static int
 parse_der(const char *name, const unsigned char *der, size_t len,
-    X509_REQ **out)
+    OSSL_LIB_CTX *libctx, X509_REQ **out)
 {
 	const unsigned char *p = der;
 
-	if (len > LONG_MAX || (*out = d2i_X509_REQ(NULL, &p, (long)len)) ==
-	    NULL)
+	if (len > LONG_MAX || (*out = (X509_REQ *)ASN1_item_d2i_ex(NULL, &p,
+	    (long)len, ASN1_ITEM_rptr(X509_REQ), libctx, NULL)) == NULL)
 		return err_set(ERR_DATA, "%s: not a CSR (neither PEM nor a "
 		    "DER PKCS#10 request)", name);
 	if (p != der + len) {
@@ -95,7 +104,7 @@ check_rest(const char *name, BIO *bio)
 
 static int
 parse_pem(const char *name, const unsigned char *buf, size_t len,
-    X509_REQ **out)
+    OSSL_LIB_CTX *libctx, X509_REQ **out)
 {
 	BIO *bio;
 	char *pem_name = NULL, *header = NULL;
@@ -113,7 +122,7 @@ parse_pem(const char *name, const unsigned char *buf, size_t len,
 	if ((ret = check_pem_block(name, pem_name, header)) != 0 ||
 	    (ret = check_rest(name, bio)) != 0)
 		goto out;
-	ret = parse_der(name, data, (size_t)dlen, out);
+	ret = parse_der(name, data, (size_t)dlen, libctx, out);
 out:
 	OPENSSL_free(pem_name);
 	OPENSSL_free(header);
@@ -133,8 +142,9 @@ looks_der(const unsigned char *buf, size_t len)
 	return len >= 2 && buf[0] == 0x30 && buf[1] >= 0x81 && buf[1] <= 0x84;
 }
 
-int
-csr_load(const char *path, X509_REQ **out)
+/* Read path and parse the one CSR in it within libctx. */
+static int
+load_in(const char *path, OSSL_LIB_CTX *libctx, X509_REQ **out)
 {
 	const char *name = display(path);
 	unsigned char *buf = NULL;
@@ -150,13 +160,153 @@ csr_load(const char *path, X509_REQ **out)
 		goto out;
 	if (looks_der(buf, len) || memmem(buf, len, "-----BEGIN ", 11) ==
 	    NULL)
-		ret = parse_der(name, buf, len, out);
+		ret = parse_der(name, buf, len, libctx, out);
 	else
-		ret = parse_pem(name, buf, len, out);
+		ret = parse_pem(name, buf, len, libctx, out);
 	ERR_clear_error();
 out:
 	free(buf);
 	return ret;
+}
+
+int
+csr_load(const char *path, X509_REQ **out)
+{
+	return load_in(path, NULL, out);
+}
+
+/*
+ * The lean context: a library context whose only provider is "null",
+ * so that parsing a CSR in it skips OpenSSL 3.0's provider decoder
+ * (which costs about as much as checking the CSR's signature).  Made
+ * once, and kept to the end of the process.
+ */
+static OSSL_LIB_CTX *lean_ctx;
+static pthread_once_t lean_once = PTHREAD_ONCE_INIT;
+
+/* The curves lean_key() builds, and (for many keys) a parameters-only
+ * key of each to copy, which is cheaper than making the curve again. */
+static const int lean_curves[] = { NID_X9_62_prime256v1, NID_secp384r1 };
+static EVP_PKEY *lean_params[2];
+
+/* A built-in EC key with only the named curve's parameters, or NULL. */
+static EVP_PKEY *
+curve_params(const ASN1_OBJECT *curve)
+{
+	unsigned char oid[16], *op = oid;
+	const unsigned char *cp = oid;
+	EVP_PKEY *key;
+	int n;
+
+	if (i2d_ASN1_OBJECT(curve, NULL) > (int)sizeof(oid) ||
+	    (n = i2d_ASN1_OBJECT(curve, &op)) <= 0)
+		return NULL;
+	if ((key = d2i_KeyParams(EVP_PKEY_EC, NULL, &cp, n)) == NULL)
+		ERR_clear_error();
+	return key;
+}
+
+static void
+lean_init(void)
+{
+	OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+	size_t i;
+
+	if (ctx != NULL && OSSL_PROVIDER_load(ctx, "null") == NULL) {
+		OSSL_LIB_CTX_free(ctx);
+		ctx = NULL;
+	}
+	lean_ctx = ctx;
+	for (i = 0; i < 2; i++)
+		lean_params[i] = curve_params(OBJ_nid2obj(lean_curves[i]));
+}
+
+/* A fresh key holding the parameters of curve (index c of lean_curves):
+ * with many, copied from lean_params when lean_init() made it (it is
+ * only read there, so this is safe on several threads), else made. */
+static EVP_PKEY *
+new_params(const ASN1_OBJECT *curve, int c, int many)
+{
+	EVP_PKEY *key;
+
+	if (!many || lean_params[c] == NULL)
+		return curve_params(curve);
+	if ((key = EVP_PKEY_new()) == NULL ||
+	    EVP_PKEY_copy_parameters(key, lean_params[c]) != 1) {
+		EVP_PKEY_free(key);
+		ERR_clear_error();
+		return curve_params(curve);
+	}
+	return key;
+}
+
+/*
+ * The CSR's key when it is ECDSA on P-256 or P-384 as RFC 5480 writes
+ * it (the curve's OID, an uncompressed point), built from the SPKI as a
+ * built-in EC key: the point is checked to be on the curve by
+ * o2i_ECPublicKey().  NULL for any other key, or if the point is bad:
+ * the caller then reads the CSR the ordinary way.
+ */
+static EVP_PKEY *
+lean_key(X509_REQ *req, int many)
+{
+	const unsigned char *pt;
+	const ASN1_OBJECT *curve;
+	ASN1_OBJECT *alg;
+	const void *pval;
+	X509_ALGOR *a;
+	EVP_PKEY *key = NULL;
+	int ptlen, ptype, c;
+
+	if (X509_PUBKEY_get0_param(&alg, &pt, &ptlen, &a,
+	    X509_REQ_get_X509_PUBKEY(req)) != 1 ||
+	    OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey)
+		return NULL;
+	X509_ALGOR_get0(NULL, &ptype, &pval, a);
+	if (ptype != V_ASN1_OBJECT)
+		return NULL;
+	curve = pval;
+	for (c = 0; c < 2; c++)
+		if (OBJ_obj2nid(curve) == lean_curves[c])
+			break;
+	/* 65 or 97 bytes: 04 || X || Y. */
+	if (c == 2 || ptlen != (c == 0 ? 65 : 97) ||
+	    pt[0] != POINT_CONVERSION_UNCOMPRESSED)
+		return NULL;
+	if ((key = new_params(curve, c, many)) == NULL ||
+	    d2i_PublicKey(EVP_PKEY_EC, &key, &pt, ptlen) == NULL) {
+		EVP_PKEY_free(key);
+		ERR_clear_error();
+		return NULL;
+	}
+	return key;
+}
+
+int
+csr_load_keyed(const char *path, int many, X509_REQ **out, EVP_PKEY **key)
+{
+	int ret;
+
+	*out = NULL;
+	*key = NULL;
+	if (many)
+		pthread_once(&lean_once, lean_init);
+	if (many && lean_ctx != NULL) {
+		if ((ret = load_in(path, lean_ctx, out)) != 0)
+			return ret;
+		if ((*key = lean_key(*out, 1)) != NULL)
+			return 0;
+		/* Another kind of key: read as csr_load() does. */
+		X509_REQ_free(*out);
+		*out = NULL;
+	}
+	if ((ret = load_in(path, NULL, out)) != 0)
+		return ret;
+	if ((*key = lean_key(*out, many)) == NULL &&
+	    (*key = X509_REQ_get0_pubkey(*out)) != NULL)
+		EVP_PKEY_up_ref(*key);
+	ERR_clear_error();
+	return 0;
 }
 
 /* "p256, p384" for the types in mask. */
@@ -283,16 +433,15 @@ check_sig_digest(const char *source, X509_REQ *req)
 }
 
 int
-csr_verify(X509_REQ *req, const char *source)
+csr_verify_key(X509_REQ *req, EVP_PKEY *key, const char *source)
 {
-	EVP_PKEY *key;
 	int ret;
 
 	if (X509_REQ_get_version(req) != X509_REQ_VERSION_1)
 		return err_set(ERR_DATA, "%s: the CSR has version %ld; PKCS#10 "
 		    "knows only version 1 (0)", source,
 		    X509_REQ_get_version(req));
-	if ((key = X509_REQ_get0_pubkey(req)) == NULL) {
+	if (key == NULL) {
 		ERR_clear_error();
 		return err_set(ERR_DATA, "%s: the CSR's public key cannot be "
 		    "read", source);
@@ -305,6 +454,12 @@ csr_verify(X509_REQ *req, const char *source)
 		    "verify", source);
 	}
 	return 0;
+}
+
+int
+csr_verify(X509_REQ *req, const char *source)
+{
+	return csr_verify_key(req, X509_REQ_get0_pubkey(req), source);
 }
 
 int

@@ -876,6 +876,15 @@ db_reserve(struct db *db, const char *serial, const char *profile,
 	return rc;
 }
 
+int
+db_set_durable(struct db *db, int durable)
+{
+	if (db->txn || !sqlite3_get_autocommit(db->h))
+		return err_set(ERR_INTERNAL, "%s: durability changes only "
+		    "between transactions", db->path);
+	return run_pragma(db, durable ? S_SYNC_FULL : S_SYNC_NORMAL);
+}
+
 /*
  * Why an UPDATE guarded by the row's status changed nothing: unknown
  * serial (ERR_NOINPUT) or a row in another state (ERR_DATA, naming it

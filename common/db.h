@@ -107,6 +107,17 @@ int	db_open(const char *path, int create, struct db **out);
 void	db_close(struct db *db);
 
 /*
+ * With durable 0, commits from now on do not wait for the disk
+ * (synchronous=NORMAL: a commit survives a crash of the process, and
+ * reaches the disk with the next durable commit on this inventory);
+ * with 1, back to the default.  Only between transactions
+ * (ERR_INTERNAL otherwise).  For a transaction of pending rows, which
+ * may be lost in a power cut because nothing certified under them has
+ * left the process yet (see db_reserve()).  Errors as db_commit().
+ */
+int	db_set_durable(struct db *db, int durable);
+
+/*
  * Transactions.  db_begin() takes the write lock (BEGIN IMMEDIATE),
  * waiting as described above; transactions do not nest (ERR_INTERNAL).
  * db_commit() makes everything since db_begin() durable; if it fails the

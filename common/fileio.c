@@ -200,6 +200,57 @@ fileio_write_lazy(const char *path, const void *buf, size_t len,
 	return write_published(path, buf, len, mode, 0, 0);
 }
 
+/* The directory part of path ("." when there is none), into buf. */
+static int
+dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 0 : slash == path ? 1 :
+	    (size_t)(slash - path);
+
+	if (n >= len)
+		return -1;
+	if (n == 0)
+		snprintf(buf, len, ".");
+	else
+		snprintf(buf, len, "%.*s", (int)n, path);
+	return 0;
+}
+
+int
+fileio_write_linked(const char *path, const void *buf, size_t len,
+    mode_t mode)
+{
+	char dir[4096], proc[64];
+	int fd, ret;
+
+	if (dir_of(path, dir, sizeof(dir)) != 0 ||
+	    (fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) == -1)
+		return fileio_write_lazy(path, buf, len, mode);
+	/* The mode asked for, whatever the umask, as write_published(). */
+	if (fchmod(fd, mode) == -1) {
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((ret = write_some(fd, path, buf, len, 0)) != 0)
+		goto out;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == -1) {
+		if (errno == ENOENT && access("/proc/self/fd", F_OK) != 0) {
+			/* No /proc: the ordinary way. */
+			close(fd);
+			return fileio_write_lazy(path, buf, len, mode);
+		}
+		ret = err_set(errno == EEXIST ? ERR_EXISTS : ERR_IO, "%s: %s",
+		    path, errno == EEXIST ? "already exists" :
+		    strerror(errno));
+	}
+out:
+	/* An unnamed file that was never linked vanishes with its fd. */
+	close(fd);
+	return ret;
+}
+
 int
 fileio_sync(const char *path)
 {

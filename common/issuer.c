@@ -295,9 +295,10 @@ prepare(struct issuer *is, const struct issue_request *rq, time_t now,
 	it->profile = c->profile->name;
 	it->requester = rq->requester;
 	if (rq->csr != NULL) {
-		if ((ret = csr_verify(rq->csr, rq->source)) != 0)
+		if (pub == NULL)
+			pub = X509_REQ_get0_pubkey(rq->csr);
+		if ((ret = csr_verify_key(rq->csr, pub, rq->source)) != 0)
 			return ret;
-		pub = X509_REQ_get0_pubkey(rq->csr);
 	}
 	if ((ret = profile_allows_key(c->profile, pub)) != 0 ||
 	    (ret = spki_hex(pub, rq->csr, it->spki_sha256)) != 0)
@@ -338,8 +339,8 @@ issuer_prepare(struct issuer *is, const struct issue_request *rq,
 		item_fail(item, ret);
 }
 
-int
-issuer_reserve(struct issuer *is, struct issue_item *items, size_t n)
+static int
+reserve_rows(struct issuer *is, struct issue_item *items, size_t n)
 {
 	size_t i;
 	int ret, blocked;
@@ -379,6 +380,24 @@ issuer_reserve(struct issuer *is, struct issue_item *items, size_t n)
 	return ret;
 }
 
+/*
+ * The pending rows need not wait for the disk: nothing signed under
+ * them leaves the process before issuer_complete() commits durably,
+ * which flushes them too (db_set_durable()).  Other issuers see them at
+ * once, so a serial is never drawn twice.
+ */
+int
+issuer_reserve(struct issuer *is, struct issue_item *items, size_t n)
+{
+	int ret, ret2;
+
+	if ((ret = db_set_durable(is->db, 0)) != 0)
+		return ret;
+	ret = reserve_rows(is, items, n);
+	ret2 = db_set_durable(is->db, 1);
+	return ret != 0 ? ret : ret2;
+}
+
 void
 issuer_sign(struct issuer *is, struct issue_item *it)
 {
@@ -406,6 +425,10 @@ issuer_sign(struct issuer *is, struct issue_item *it)
 	if (len != it->tbslen || memcmp(tbs, it->tbs, (size_t)len) != 0)
 		item_fail(it, err_set(ERR_INTERNAL, "serial %s: the signed "
 		    "certificate differs from the linted one", it->serial));
+	else if ((it->derlen = i2d_X509(it->cert, &it->der)) <= 0 ||
+	    (it->subject = x509_subject_line(it->cert)) == NULL)
+		item_fail(it, err_set(ERR_INTERNAL, "cannot encode the "
+		    "certificate"));
 	OPENSSL_free(tbs);
 }
 
@@ -422,20 +445,13 @@ asn1_unix(const ASN1_TIME *t)
 static int
 complete_one(struct issuer *is, struct issue_item *it)
 {
-	unsigned char *der = NULL;
-	char *subject = x509_subject_line(it->cert);
-	int len, ret;
-
-	if ((len = i2d_X509(it->cert, &der)) <= 0 || subject == NULL) {
-		free(subject);
-		return err_set(ERR_INTERNAL, "cannot encode the certificate");
-	}
-	ret = db_complete(is->db, it->serial, subject, it->sans_json,
+	if (it->der == NULL || it->subject == NULL)
+		return err_set(ERR_INTERNAL, "serial %s was not signed",
+		    it->serial);
+	return db_complete(is->db, it->serial, it->subject, it->sans_json,
 	    asn1_unix(X509_get0_notBefore(it->cert)),
-	    asn1_unix(X509_get0_notAfter(it->cert)), der, (size_t)len);
-	OPENSSL_free(der);
-	free(subject);
-	return ret;
+	    asn1_unix(X509_get0_notAfter(it->cert)), it->der,
+	    (size_t)it->derlen);
 }
 
 /* Pending rows of items that failed to sign become failed rows. */
@@ -508,10 +524,21 @@ issuer_complete(struct issuer *is, struct issue_item *items, size_t n)
 }
 
 void
-issue_item_clear(struct issue_item *item)
+issue_item_release(struct issue_item *item)
 {
 	X509_free(item->cert);
 	OPENSSL_free(item->tbs);
+	OPENSSL_free(item->der);
+	free(item->subject);
 	free(item->sans_json);
+	item->cert = NULL;
+	item->tbs = item->der = NULL;
+	item->subject = item->sans_json = NULL;
+}
+
+void
+issue_item_clear(struct issue_item *item)
+{
+	issue_item_release(item);
 	memset(item, 0, sizeof(*item));
 }

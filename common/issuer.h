@@ -68,7 +68,9 @@ struct issue_request {
 	const char *source;		/* the CSR's name, for messages */
 	const char *profile;
 	X509_REQ *csr;			/* or NULL: pub */
-	EVP_PKEY *pub;			/* when there is no CSR */
+	EVP_PKEY *pub;			/* the key when there is no CSR;
+					   with one, csr_load_keyed()'s
+					   key or NULL (then the CSR's) */
 	const enum san_kind *flag_kinds; /* names given by flag */
 	const char *const *flag_names;
 	size_t nflags;
@@ -93,19 +95,26 @@ struct issue_item {
 	int reserved;			/* a pending row is ours */
 	unsigned char *tbs;		/* the linted TBS */
 	int tbslen;
+	unsigned char *der;		/* the signed certificate */
+	int derlen;
+	char *subject;			/* its subject, for the inventory */
 };
 
 /* Steps 1-4; each records failures in the item (ret, error) and skips
  * items that failed before.  prepare and sign are thread-safe for
- * distinct items and never touch the inventory; reserve (which also
- * checks the keyCompromise blocklist) and complete take all items at
- * once, each in one transaction. */
+ * distinct items and never touch the inventory (sign also encodes what
+ * complete records, so that the single-threaded step does little);
+ * reserve (which also checks the keyCompromise blocklist) and complete
+ * take all items at once, each in one transaction. */
 void	issuer_prepare(struct issuer *is, const struct issue_request *rq,
 	    time_t now, struct issue_item *item);
 int	issuer_reserve(struct issuer *is, struct issue_item *items, size_t n);
 void	issuer_sign(struct issuer *is, struct issue_item *item);
 int	issuer_complete(struct issuer *is, struct issue_item *items, size_t n);
 
+/* Free what an item holds; _release keeps ret, error and serial (for a
+ * batch's report) and may run on several threads for distinct items. */
 void	issue_item_clear(struct issue_item *item);
+void	issue_item_release(struct issue_item *item);
 
 #endif

@@ -428,7 +428,7 @@ issue_single(const struct opts *o, struct issuer *is)
 	struct issue_item item;
 	const struct profile *p;
 	X509_REQ *csr = NULL;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key = NULL, *csrkey = NULL;
 	char *pass = NULL;
 	int ret;
 
@@ -440,14 +440,15 @@ issue_single(const struct opts *o, struct issuer *is)
 	if (o->format == FMT_PKCS12 && (ret = pin_read_new(&o->p12,
 	    "PKCS#12 passphrase: ", &pass)) != 0)
 		return ret;
-	if (o->csr != NULL && (ret = csr_load(o->csr, &csr)) != 0)
-		return ret;
+	if (o->csr != NULL && (ret = csr_load_keyed(o->csr, 0, &csr,
+	    &csrkey)) != 0)
+		goto out;
 	if (o->generate_key != NULL && (ret = generate_key(p, &key)) != 0)
 		goto out;
 	rq.source = o->csr != NULL ? o->csr : "the generated key";
 	rq.profile = o->profile;
 	rq.csr = csr;
-	rq.pub = key;
+	rq.pub = csr != NULL ? csrkey : key;
 	rq.flag_kinds = o->kinds;
 	rq.flag_names = o->names;
 	rq.nflags = o->nnames;
@@ -468,6 +469,7 @@ out:
 	secmem_free(pass);
 	issue_item_clear(&item);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(csrkey);
 	X509_REQ_free(csr);
 	return ret;
 }
@@ -477,6 +479,7 @@ struct batch_line {
 	int lineno;
 	char *csr_path, *profile, *out;
 	X509_REQ *csr;
+	EVP_PKEY *key;			/* the CSR's */
 	struct issue_request rq;
 };
 
@@ -488,6 +491,8 @@ struct batch {
 	size_t n;
 	size_t base;			/* first index of the current chunk */
 	time_t now;
+	char *requester;		/* looked up once: getpwuid() is
+					   neither cheap nor thread-safe */
 };
 
 static char *
@@ -597,15 +602,17 @@ prepare_one(void *arg, size_t k)
 
 	if (b->items[i].ret != 0)
 		return;
-	if ((ret = csr_load(l->csr_path, &l->csr)) != 0) {
+	if ((ret = csr_load_keyed(l->csr_path, 1, &l->csr,
+	    &l->key)) != 0) {
 		fail_line(b, i, ret);
 		return;
 	}
 	l->rq.source = l->csr_path;
 	l->rq.profile = l->profile;
 	l->rq.csr = l->csr;
+	l->rq.pub = l->key;
 	l->rq.lifetime = b->o->lifetime;
-	l->rq.requester = default_requester(b->o);
+	l->rq.requester = b->requester;
 	issuer_prepare(b->is, &l->rq, b->now, &b->items[i]);
 }
 
@@ -634,27 +641,44 @@ precheck(struct batch *b)
 	}
 }
 
+/* One output file (run on every core): PEM, published without a
+ * flush of its own (issue_batch() flushes once at the end).  Then the
+ * request's memory goes, here rather than on one thread at the end. */
+static void
+write_one(void *arg, size_t k)
+{
+	struct batch *b = arg;
+	size_t i = b->base + k;
+	struct batch_line *l = &b->lines[i];
+	unsigned char *pem;
+	size_t len;
+	int ret = 0;
+
+	if (b->items[i].ret == 0 &&
+	    (ret = x509_pem(b->items[i].cert, &pem, &len)) == 0) {
+		ret = fileio_write_linked(l->out, pem, len, 0644);
+		free(pem);
+	}
+	if (ret != 0)
+		fail_line(b, i, ret);
+	issue_item_release(&b->items[i]);
+	X509_REQ_free(l->csr);
+	EVP_PKEY_free(l->key);
+	l->csr = NULL;
+	l->key = NULL;
+}
+
 static void
 write_chunk(struct batch *b, size_t start, size_t m)
 {
-	unsigned char *pem;
-	size_t i, len;
-	int ret;
+	size_t i;
 
-	for (i = start; i < start + m; i++) {
-		if (b->items[i].ret != 0)
-			continue;
-		if ((ret = x509_pem(b->items[i].cert, &pem, &len)) == 0) {
-			ret = fileio_write_lazy(b->lines[i].out, pem, len,
-			    0644);
-			free(pem);
-		}
-		if (ret != 0)
-			fail_line(b, i, ret);
-		else
+	b->base = start;
+	par_for(m, 0, write_one, b);
+	for (i = start; i < start + m; i++)
+		if (b->items[i].ret == 0)
 			printf("%s %s\n", b->items[i].serial,
 			    b->lines[i].out);
-	}
 }
 
 static int
@@ -711,6 +735,10 @@ issue_batch(const struct opts *o, struct issuer *is)
 	b.o = o;
 	b.is = is;
 	b.now = time(NULL);
+	if ((b.requester = strdup(default_requester(o))) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
 	if ((ret = fileio_read(o->batch, (size_t)256 << 20, &text,
 	    &len)) != 0 || (ret = parse_batch(&b, (char *)text)) != 0)
 		goto out;
@@ -728,11 +756,13 @@ issue_batch(const struct opts *o, struct issuer *is)
 out:
 	for (i = 0; i < b.n; i++) {
 		X509_REQ_free(b.lines[i].csr);
+		EVP_PKEY_free(b.lines[i].key);
 		free(b.lines[i].out);
 		issue_item_clear(&b.items[i]);
 	}
 	free(b.lines);
 	free(b.items);
+	free(b.requester);
 	free(text);
 	return ret;
 }

@@ -197,6 +197,60 @@ refuse 64 "no --csr and no --generate-key" --profile mtls-server --out x.pem
 [ "$(rows "")" = "$before" ] && pass "no bad request left a row" ||
     fail "rows went from $before to $(rows "")"
 
+# --- one batch, keys of several kinds ---------------------------------------------
+# P-256 and P-384 keys take pki-issue's own path from the CSR to the
+# certificate, other keys OpenSSL's; either way the certificate carries
+# exactly the CSR's key, and a point off the curve is refused.
+mkdir mix mix/out
+for k in ec:P-256 ec:P-384 rsa:3072; do
+	n=$(echo "$k" | tr -d ':-')
+	case $k in
+	ec:*) newkey="-newkey ec -pkeyopt ec_paramgen_curve:${k#ec:}" ;;
+	*) newkey="-newkey $k" ;;
+	esac
+	openssl req -new $newkey -nodes -keyout "mix/$n.key" \
+	    -subj "/CN=$n.svc.dev.example.internal" \
+	    -addext "subjectAltName=DNS:$n.svc.dev.example.internal" \
+	    -out "mix/$n.csr" 2>/dev/null
+	echo "mix/$n.csr mtls-server mix/out/$n.pem"
+done >mix/batch
+python3 - mix/ecP256.csr mix/off.der <<'PY'
+import base64, sys
+pem = open(sys.argv[1]).read().split("-----")[2]
+der = bytearray(base64.b64decode(pem))
+i = der.index(b"\x03\x42\x00\x04")	# the BIT STRING of the point
+der[i + 3 + 64] ^= 1			# the last byte of Y: off the curve
+open(sys.argv[2], "wb").write(der)
+PY
+echo "mix/off.der mtls-server mix/out/off.pem" >>mix/batch
+before=$(rows "")
+expect_exit 65 "a batch with an off-curve key fails that request" \
+    pki-issue --batch mix/batch
+expect_msg "mix/off.der: the CSR's public key cannot be read" \
+    "the off-curve CSR is named"
+for n in ecP256 ecP384 rsa3072; do
+	check "batch: $n certificate verifies" verify "mix/out/$n.pem"
+	[ "$(openssl x509 -in "mix/out/$n.pem" -noout -pubkey)" = \
+	    "$(openssl req -in "mix/$n.csr" -noout -pubkey)" ] &&
+	    pass "batch: $n certificate holds the CSR's key" ||
+	    fail "batch: $n key differs"
+	[ "$(stat -c %a "mix/out/$n.pem")" = 644 ] &&
+	    pass "batch: $n output is 0644" || fail "batch: $n mode"
+done
+[ "$(ls mix/out | wc -l)" = 3 ] && pass "batch: only the 3 certificates" \
+    "were written" || fail "batch outputs: $(ls mix/out)"
+[ "$(rows "")" = $((before + 3)) ] && pass "batch: 3 rows, none for the" \
+    "off-curve request" || fail "rows went from $before to $(rows "")"
+refuse 65 "a single off-curve CSR" --profile mtls-server --csr mix/off.der \
+    --out x.pem
+check "a single P-384 CSR" pki-issue --profile mtls-server \
+    --csr mix/ecP384.csr --dns p384.svc.dev.example.internal \
+    --out mix/single384.pem
+[ "$(openssl x509 -in mix/single384.pem -noout -pubkey)" = \
+    "$(openssl req -in mix/ecP384.csr -noout -pubkey)" ] &&
+    pass "a single P-384 certificate holds the CSR's key" ||
+    fail "single P-384 key differs"
+
 # --- 4 concurrent issuers x 500 --------------------------------------------------
 mkdir conc
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -231,6 +285,8 @@ cat conc/1.out conc/2.out conc/3.out conc/4.out | cut -d' ' -f1 | sort -u >seria
 [ "$(find conc -name '*.pem' -path 'conc/[1-4]/*' | wc -l)" = 2000 ] &&
     pass "2,000 certificate files" || fail "certificate files"
 check "a batch certificate verifies" verify conc/3/499.pem
+[ -z "$(find . -name '*.tmp-*')" ] && pass "no temporary file left" ||
+    fail "temporary files: $(find . -name '*.tmp-*' | head -3)"
 [ "$(sqlite3 dev/inventory.db 'PRAGMA integrity_check;')" = ok ] &&
     pass "integrity_check ok" || fail "integrity_check"
 check "audit.log verifies: every issuer sealed its entries" \

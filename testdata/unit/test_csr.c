@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -510,6 +511,156 @@ test_missing_and_stdin(void)
 	X509_REQ_free(req);
 }
 
+/* The DER SubjectPublicKeyInfo of key (or of req when key is NULL). */
+static int
+spki_der(EVP_PKEY *key, X509_REQ *req, unsigned char **der)
+{
+	*der = NULL;
+	if (key != NULL)
+		return i2d_PUBKEY(key, der);
+	return i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(req), der);
+}
+
+/* 1 if key encodes as the SPKI the CSR at path holds. */
+static int
+same_spki(EVP_PKEY *key, const char *path)
+{
+	unsigned char *a = NULL, *b = NULL;
+	X509_REQ *req = NULL;
+	int la, lb, same;
+
+	if (csr_load(path, &req) != 0)
+		return 0;
+	la = spki_der(key, NULL, &a);
+	lb = spki_der(NULL, req, &b);
+	same = la > 0 && la == lb && memcmp(a, b, (size_t)la) == 0;
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	X509_REQ_free(req);
+	return same;
+}
+
+/*
+ * csr_load_keyed(): P-256 and P-384 keys are built from the SPKI (with
+ * many, the CSR is parsed without the provider decoder: OpenSSL's own
+ * key is then absent), give the same SPKI, verify, and go into a
+ * certificate with X509_set_pubkey(); a bad signature still fails.
+ */
+static void
+test_keyed_lean(void)
+{
+	static const char *const files[] = { FIX "p256.csr", FIX "p384.csr",
+	    FIX "p256-text.csr" };
+	X509_REQ *req;
+	EVP_PKEY *key;
+	X509 *cert;
+	size_t i;
+	int many;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		for (many = 0; many <= 1; many++) {
+			req = NULL;
+			key = NULL;
+			CHECK_RC(csr_load_keyed(files[i], many, &req, &key), 0,
+			    "%s loads with its key (many %d)", files[i], many);
+			if (req == NULL || key == NULL)
+				continue;
+			CHECK(EVP_PKEY_get0_provider(key) == NULL,
+			    "%s: a built-in EC key", files[i]);
+			CHECK(!many || X509_REQ_get0_pubkey(req) == NULL,
+			    "%s: no provider decoding in a batch", files[i]);
+			ERR_clear_error();
+			CHECK(same_spki(key, files[i]), "%s: the same SPKI",
+			    files[i]);
+			CHECK_RC(csr_verify_key(req, key, files[i]), 0,
+			    "%s: the signature verifies", files[i]);
+			cert = X509_new();
+			CHECK(cert != NULL && X509_set_pubkey(cert, key) == 1 &&
+			    X509_get0_pubkey(cert) != NULL &&
+			    EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1,
+			    "%s: a certificate takes the key", files[i]);
+			X509_free(cert);
+			EVP_PKEY_free(key);
+			X509_REQ_free(req);
+		}
+	req = NULL;
+	key = NULL;
+	CHECK_RC(csr_load_keyed(FIX "bad-sig.der", 1, &req, &key), 0,
+	    "bad-signature CSR loads lean");
+	CHECK(key != NULL && csr_verify_key(req, key, "bad-sig.der") ==
+	    ERR_DATA && strstr(err_msg(), "bad-sig.der: the CSR signature "
+	    "does not verify") != NULL, "and is refused: %s", err_msg());
+	EVP_PKEY_free(key);
+	X509_REQ_free(req);
+	CHECK_RC(csr_load_keyed(FIX "no-such.csr", 1, &req, &key),
+	    ERR_NOINPUT, "a missing CSR is ERR_NOINPUT");
+	CHECK(req == NULL && key == NULL, "nothing returned");
+}
+
+/* Any other key is OpenSSL's own, read as csr_load() reads it. */
+static void
+test_keyed_other(void)
+{
+	static const char *const files[] = { FIX "rsa3072.der",
+	    FIX "ed25519.csr", FIX "p256-compressed.csr",
+	    FIX "p256-explicit.csr", FIX "p521.csr", FIX "secp256k1.csr" };
+	X509_REQ *req;
+	EVP_PKEY *key;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		req = NULL;
+		key = NULL;
+		CHECK_RC(csr_load_keyed(files[i], 1, &req, &key), 0,
+		    "%s loads", files[i]);
+		CHECK(key != NULL && req != NULL &&
+		    key == X509_REQ_get0_pubkey(req), "%s: OpenSSL's own key",
+		    files[i]);
+		EVP_PKEY_free(key);
+		X509_REQ_free(req);
+	}
+}
+
+/* A P-256 point moved off the curve: no key, refused as unreadable. */
+static void
+test_keyed_off_curve(void)
+{
+	unsigned char *der = NULL, *pt;
+	const unsigned char *point;
+	X509_REQ *req = NULL;
+	EVP_PKEY *key = NULL;
+	int len, plen, many;
+
+	if (csr_load(FIX "p256.csr", &req) != 0 ||
+	    X509_PUBKEY_get0_param(NULL, &point, &plen, NULL,
+	    X509_REQ_get_X509_PUBKEY(req)) != 1 ||
+	    (len = i2d_X509_REQ(req, &der)) <= 0 ||
+	    (pt = memmem(der, (size_t)len, point, (size_t)plen)) == NULL) {
+		CHECK(0, "making an off-curve CSR");
+		goto out;
+	}
+	pt[plen - 1] ^= 0x01;
+	CHECK(write_file(tpath("offcurve.der"), der, (size_t)len) == 0,
+	    "off-curve CSR written");
+	for (many = 0; many <= 1; many++) {
+		X509_REQ_free(req);
+		req = NULL;
+		CHECK_RC(csr_load_keyed(tpath("offcurve.der"), many, &req,
+		    &key), 0, "it parses (many %d)", many);
+		CHECK(key == NULL, "but has no key");
+		CHECK(req != NULL && csr_verify_key(req, key, "offcurve.der") ==
+		    ERR_DATA && strstr(err_msg(), "offcurve.der: the CSR's "
+		    "public key cannot be read") != NULL, "refused: %s",
+		    err_msg());
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	unlink(tpath("offcurve.der"));
+out:
+	OPENSSL_free(der);
+	X509_REQ_free(req);
+}
+
 int
 main(void)
 {
@@ -529,6 +680,9 @@ main(void)
 	test_not_csr();
 	test_der_trailing();
 	test_missing_and_stdin();
+	test_keyed_lean();
+	test_keyed_other();
+	test_keyed_off_curve();
 	unlink(tpath("two.der"));
 	CHECK(rmdir(dir) == 0, "scratch directory left empty");
 	return harness_done();

@@ -929,6 +929,19 @@ test_transactions(struct db *db)
 	CHECK_RC(db_commit(db), 0, "commit");
 	CHECK(raw_int(tpath("inv.db"), "SELECT count(*) FROM certs WHERE "
 	    "serial IN ('0E02', '0E03')", NULL, 0) == 2, "both committed");
+	/* db_set_durable(): only between transactions. */
+	CHECK_RC(db_set_durable(db, 0), 0, "commits without a flush");
+	CHECK(raw_sync(db) == 1, "synchronous=NORMAL (%lld)", raw_sync(db));
+	CHECK_RC(db_begin(db), 0, "begin");
+	CHECK_RC(db_set_durable(db, 1), ERR_INTERNAL,
+	    "no durability change inside a transaction");
+	CHECK_RC(db_reserve(db, "0E04", "user", NULL, spki_of(7), 0), 0,
+	    "reserve");
+	CHECK_RC(db_commit(db), 0, "commit without a flush");
+	CHECK(raw_int(tpath("inv.db"), "SELECT count(*) FROM certs WHERE "
+	    "serial = '0E04'", NULL, 0) == 1, "visible to another handle");
+	CHECK_RC(db_set_durable(db, 1), 0, "back to durable commits");
+	CHECK(raw_sync(db) == 2, "synchronous=FULL (%lld)", raw_sync(db));
 }
 
 static void

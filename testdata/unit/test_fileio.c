@@ -240,6 +240,38 @@ test_write_atomic(void)
 	    count_temps(tmpdir));
 }
 
+/* fileio_write_linked(): an O_TMPFILE linked into place when whole. */
+static void
+test_write_linked(void)
+{
+	char cwd[512];
+
+	umask(077);
+	CHECK_RC(fileio_write_linked(tpath("linked"), "v1", 2, 0644), 0,
+	    "write_linked creates a new file");
+	CHECK(holds(tpath("linked"), "v1"), "with the content");
+	CHECK(mode_of(tpath("linked")) == 0644,
+	    "mode 0644 despite umask 077 (is %03o)", mode_of(tpath("linked")));
+	CHECK_RC(fileio_write_linked(tpath("linked"), "v2", 2, 0644),
+	    ERR_EXISTS, "an existing file is refused");
+	CHECK(holds(tpath("linked"), "v1"), "which is unchanged");
+	CHECK_RC(fileio_write_linked(tpath("dangling"), "x", 1, 0644),
+	    ERR_EXISTS, "a dangling symlink is refused");
+	CHECK(!fileio_exists(tpath("nowhere")),
+	    "and its target is not created");
+	CHECK(fileio_write_linked(tpath("nodir/x"), "x", 1, 0644) != 0,
+	    "write_linked into a missing directory fails");
+	if (getcwd(cwd, sizeof(cwd)) != NULL && chdir(tmpdir) == 0) {
+		CHECK_RC(fileio_write_linked("plain", "p", 1, 0600), 0,
+		    "a name without a directory goes into the current one");
+		CHECK(chdir(cwd) == 0 && holds(tpath("plain"), "p") &&
+		    mode_of(tpath("plain")) == 0600, "with its content");
+	} else
+		CHECK(0, "chdir");
+	CHECK(count_temps(tmpdir) == 0, "no temp file is left behind (%d)",
+	    count_temps(tmpdir));
+}
+
 static void
 test_exists_join(void)
 {
@@ -388,6 +420,7 @@ main(void)
 	test_read_stdin();
 	test_write_new();
 	test_write_atomic();
+	test_write_linked();
 	test_exists_join();
 	test_stage();
 	test_sha256();
