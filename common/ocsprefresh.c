@@ -5,7 +5,7 @@
  * Invariants: every published file is written beside its final name
  * and renamed over it, so a reader never sees a partial response or a
  * partial responses file; the inventory is told of a response only
- * after its file is on disk (fileio_sync() before db_set_ocsp()).  The
+ * after its file is on disk (fsync before db_set_ocsp()).  The
  * PIN lives in secmem and is freed (wiped) before returning.
  */
 #include <errno.h>
@@ -83,54 +83,16 @@ ocsp_path(const struct ca_config *c, const char *name, const char *suffix)
 	return fileio_join(c->ocsp_dir, buf);
 }
 
-/* One open, write, close: no fsync (the caller syncs a batch). */
-static int
-write_new(const char *tmp, const unsigned char *der, size_t len)
-{
-	ssize_t w;
-	int fd, ret = 0;
-
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1)
-		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	while (ret == 0 && len > 0) {
-		if ((w = write(fd, der, len)) == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			ret = err_set(ERR_IO, "%s: %s", tmp, w == -1 ?
-			    strerror(errno) : "short write");
-		else {
-			der += w;
-			len -= (size_t)w;
-		}
-	}
-	if (close(fd) == -1 && ret == 0)
-		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	if (ret != 0)
-		(void)unlink(tmp);
-	return ret;
-}
-
 int
 ocsprefresh_publish(const struct ca_config *c, const char *serial,
     const unsigned char *der, size_t len)
 {
-	char *path, *tmp = NULL;
+	char *path;
 	int ret;
 
-	if ((path = ocsp_path(c, serial, ".der")) == NULL ||
-	    (tmp = ocsp_path(c, serial, ".der.new")) == NULL) {
-		ret = err_set(ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if ((ret = write_new(tmp, der, len)) != 0)
-		goto out;
-	if (rename(tmp, path) == -1) {
-		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
-		(void)unlink(tmp);
-	}
-out:
-	free(tmp);
+	if ((path = ocsp_path(c, serial, ".der")) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	ret = fileio_write_atomic(path, der, len, 0644, 1);
 	free(path);
 	return ret;
 }
@@ -159,8 +121,7 @@ ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
 	e.reason = row.reason;
 	if ((ret = ocsprefresh_dir_ready(c)) != 0 ||
 	    (ret = ocsp_sign(s, &e, now, next, &der, &len)) != 0 ||
-	    (ret = ocsprefresh_publish(c, row.serial, der, len)) != 0 ||
-	    (ret = fileio_sync(c->ocsp_dir)) != 0)
+	    (ret = ocsprefresh_publish(c, row.serial, der, len)) != 0)
 		goto out;
 	if ((ret = db_set_ocsp(db, row.serial, (long long)now,
 	    (long long)next, hash)) != 0)

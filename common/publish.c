@@ -94,7 +94,7 @@ out:
  * through the pool, which is ours.
  */
 static int
-reusable(int fd, mode_t *mode)
+reusable(int fd, mode_t *mode, off_t *size)
 {
 	struct stat st;
 
@@ -102,22 +102,25 @@ reusable(int fd, mode_t *mode)
 	    st.st_nlink != 1 || st.st_uid != geteuid())
 		return 0;
 	*mode = st.st_mode & 07777;
+	*size = st.st_size;
 	if (fcntl(fd, F_SETLEASE, F_WRLCK) == -1)
 		return 0;
 	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
 	return 1;
 }
 
-/* The pool file of slot, ready to be written from offset 0. */
+/* The pool file of slot, ready to be written from offset 0; *size gets
+ * its length now. */
 static int
-pool_file(struct publish *p, const char *pname, int *fdp)
+pool_file(struct publish *p, const char *pname, int *fdp, off_t *size)
 {
 	mode_t mode = 0;
 	int fd;
 
+	*size = 0;
 	fd = openat(p->pool_fd, pname, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
-	if (fd != -1 && reusable(fd, &mode)) {
+	if (fd != -1 && reusable(fd, &mode, size)) {
 		if (mode != FILE_MODE && fchmod(fd, FILE_MODE) == -1) {
 			close(fd);
 			return io_err(p, "cannot set a pool file's mode");
@@ -127,6 +130,7 @@ pool_file(struct publish *p, const char *pname, int *fdp)
 	}
 	if (fd != -1)
 		close(fd);
+	*size = 0;
 	if (unlinkat(p->pool_fd, pname, 0) == -1 && errno != ENOENT)
 		return io_err(p, "cannot remove a pool file");
 	if ((fd = openat(p->pool_fd, pname, O_WRONLY | O_CREAT | O_EXCL |
@@ -140,8 +144,10 @@ pool_file(struct publish *p, const char *pname, int *fdp)
 	return 0;
 }
 
+/* Write buf over a file of length size; truncate only when it shrinks
+ * (a truncate costs a metadata update). */
 static int
-write_all(int fd, const unsigned char *buf, size_t len)
+write_all(int fd, const unsigned char *buf, size_t len, off_t size)
 {
 	off_t off = 0;
 	ssize_t w;
@@ -158,7 +164,7 @@ write_all(int fd, const unsigned char *buf, size_t len)
 		off += w;
 		len -= (size_t)w;
 	}
-	return ftruncate(fd, off);
+	return off < size ? ftruncate(fd, off) : 0;
 }
 
 static int
@@ -176,6 +182,7 @@ publish_put(struct publish *p, size_t slot, const char *name,
     const void *buf, size_t len)
 {
 	char pname[24], *copy;
+	off_t size;
 	int fd = -1, ret;
 
 	if (slot >= p->slots || !name_ok(name))
@@ -184,9 +191,9 @@ publish_put(struct publish *p, size_t slot, const char *name,
 	if ((copy = strdup(name)) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
 	snprintf(pname, sizeof(pname), "%zu", slot);
-	if ((ret = pool_file(p, pname, &fd)) != 0)
+	if ((ret = pool_file(p, pname, &fd, &size)) != 0)
 		goto out;
-	if (write_all(fd, buf, len) == -1) {
+	if (write_all(fd, buf, len, size) == -1) {
 		ret = err_set(ERR_IO, "%s: %s: %s", p->dir, name,
 		    strerror(errno));
 		goto out;

@@ -49,6 +49,7 @@
 #include "par.h"
 #include "pin.h"
 #include "profile.h"
+#include "publish.h"
 #include "secmem.h"
 #include "x509.h"
 
@@ -84,6 +85,7 @@ struct page {
 	struct db_cert last;
 	const struct ocsp_signer *signer;
 	const struct ca_config *c;
+	struct publish *pub;	/* the OCSP directory, one slot an item */
 	time_t	 this_update, next_update;
 	int	 tty;		/* draw a progress bar on stderr */
 	long long total, seen;	/* live rows; rows visited so far */
@@ -521,21 +523,23 @@ sign_item(void *arg, size_t i)
 {
 	struct page *pg = arg;
 	struct item *it = &pg->items[i];
+	char name[DB_SERIAL_MAX + 8];
 
 	if (it->ret != 0)
 		return;
+	snprintf(name, sizeof(name), "%s.der", it->serial);
 	if ((it->ret = ocsp_sign(pg->signer, &it->e, pg->this_update,
 	    pg->next_update, &it->der, &it->len)) != 0 ||
-	    (it->ret = ocsprefresh_publish(pg->c, it->serial, it->der,
-	    it->len)) != 0)
+	    (it->ret = publish_put(pg->pub, i, name, it->der, it->len)) != 0)
 		snprintf(it->error, sizeof(it->error), "%s", err_msg());
+	free(it->der);
+	it->der = NULL;
 }
 
-/* The files (written by sign_item()) synced once, then the inventory in
- * one transaction. */
+/* The files (put by sign_item()) published and made durable as one
+ * batch, then the inventory in one transaction. */
 static int
-record_page(const struct ca_config *c, struct db *db, struct page *pg,
-    struct counts *n)
+record_page(struct db *db, struct page *pg, struct counts *n)
 {
 	struct item *it;
 	size_t i;
@@ -549,7 +553,7 @@ record_page(const struct ca_config *c, struct db *db, struct page *pg,
 			n->failed++;
 		}
 	}
-	if ((ret = fileio_sync(c->ocsp_dir)) != 0 ||
+	if ((ret = publish_commit(pg->pub, NULL)) != 0 ||
 	    (ret = db_begin(db)) != 0)
 		return ret;
 	for (i = 0; i < pg->n; i++) {
@@ -641,7 +645,7 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
 		pg->seen += (long long)pg->rows;
 		if (pg->n > 0 &&
 		    ((ret = par_for(pg->n, 0, sign_item, pg)) != 0 ||
-		    (ret = record_page(c, db, pg, n)) != 0)) {
+		    (ret = record_page(db, pg, n)) != 0)) {
 			page_clear(pg);
 			return ret;
 		}
@@ -781,7 +785,8 @@ run_refresh(const struct opts *o)
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if ((ret = db_open(c->db_path, 0, &db)) != 0)
+	if ((ret = publish_open(c->ocsp_dir, PAGE, &pg.pub)) != 0 ||
+	    (ret = db_open(c->db_path, 0, &db)) != 0)
 		goto out;
 	progress_begin(db, &pg);
 	if ((ret = refresh_pages(o, c, db, &pg, &n)) != 0 ||
@@ -791,6 +796,7 @@ run_refresh(const struct opts *o)
 out:
 	free(pg.items);
 	db_close(db);
+	publish_close(pg.pub);
 	ocsp_signer_free(s);
 	X509_free(ca);
 	cacfg_free(c);
