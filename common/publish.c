@@ -232,27 +232,31 @@ install(struct publish *p, size_t slot)
 }
 
 static void
-clear_slots(struct publish *p)
+clear_slots(struct publish *p, size_t first, size_t end)
 {
 	size_t i;
 
-	for (i = 0; i < p->slots; i++) {
+	for (i = first; i < end; i++) {
 		free(p->names[i]);
 		p->names[i] = NULL;
 	}
 }
 
 int
-publish_commit(struct publish *p, size_t *done)
+publish_commit_range(struct publish *p, size_t first, size_t count,
+    size_t *done)
 {
-	size_t i, n = 0;
+	size_t i, end = first + count, n = 0;
 	int ret = 0;
 
 	if (done != NULL)
 		*done = 0;
-	for (i = 0; i < p->slots && p->names[i] == NULL; i++)
+	if (first > p->slots || count > p->slots - first)
+		return err_set(ERR_USAGE, "publish: slots %zu+%zu out of "
+		    "range", first, count);
+	for (i = first; i < end && p->names[i] == NULL; i++)
 		;
-	if (i == p->slots)
+	if (i == end)
 		return 0;
 	/* 1. Every new file's data on disk: one flush for the batch. */
 	if (syncfs(p->pool_fd) == -1) {
@@ -260,7 +264,7 @@ publish_commit(struct publish *p, size_t *done)
 		goto out;
 	}
 	/* 2. Into place, one atomic rename each. */
-	for (; i < p->slots; i++) {
+	for (; i < end; i++) {
 		if (p->names[i] == NULL)
 			continue;
 		if (install(p, i) == -1) {
@@ -274,10 +278,16 @@ publish_commit(struct publish *p, size_t *done)
 	if ((fsync(p->dir_fd) == -1 || fsync(p->pool_fd) == -1) && ret == 0)
 		ret = io_err(p, "fsync");
 out:
-	clear_slots(p);
+	clear_slots(p, first, end);
 	if (done != NULL)
 		*done = n;
 	return ret;
+}
+
+int
+publish_commit(struct publish *p, size_t *done)
+{
+	return publish_commit_range(p, 0, p->slots, done);
 }
 
 void
@@ -286,7 +296,7 @@ publish_close(struct publish *p)
 	if (p == NULL)
 		return;
 	if (p->names != NULL)
-		clear_slots(p);
+		clear_slots(p, 0, p->slots);
 	if (p->lock_fd != -1)
 		close(p->lock_fd);	/* drops the flock */
 	if (p->pool_fd != -1)

@@ -63,6 +63,15 @@ int	publish_put(struct publish *p, size_t slot, const char *name,
  */
 int	publish_commit(struct publish *p, size_t *done);
 
+/*
+ * As publish_commit(), for the slots first to first + count - 1 only.
+ * Other slots may be put meanwhile from other threads (a batch is
+ * signed while the one before is committed).  Returns 0, ERR_USAGE
+ * (range) or ERR_IO.
+ */
+int	publish_commit_range(struct publish *p, size_t first, size_t count,
+	    size_t *done);
+
 /* Forget slots not committed, unlock, free; NULL is fine. */
 void	publish_close(struct publish *p);
 

@@ -7,8 +7,9 @@
  * the next batch recycles it; a reader holding the old file open keeps
  * its old bytes (the lease refuses the recycle) and so does another
  * link to it; a slot put twice publishes the second; slots not
- * committed never appear; bad slots and names; the pool lock excludes
- * a second user; many slots from several threads (par_for).
+ * committed never appear; a range commits only its slots; bad slots
+ * and names; the pool lock excludes a second user; many slots from
+ * several threads (par_for).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -115,6 +116,16 @@ test_basic(void)
 	CHECK(pooled != 0 && ino_of(tpath("a.der")) == pooled,
 	    "the pool file was recycled, not replaced");
 
+	CHECK_RC(put_text(p, 1, "r1.der", "one"), 0, "put slot 1");
+	CHECK_RC(put_text(p, 2, "r2.der", "two"), 0, "put slot 2");
+	CHECK_RC(publish_commit_range(p, 2, 1, &done), 0, "commit slot 2");
+	CHECK(done == 1 && holds(tpath("r2.der"), "two") &&
+	    access(tpath("r1.der"), F_OK) == -1,
+	    "a range publishes its slots only");
+	CHECK_RC(publish_commit_range(p, 1, 1, &done), 0, "commit slot 1");
+	CHECK(done == 1 && holds(tpath("r1.der"), "one"), "then the other");
+	CHECK_RC(publish_commit_range(p, 3, 2, &done), ERR_USAGE,
+	    "a range past the slots");
 	CHECK_RC(put_text(p, 3, "never.der", "x"), 0, "put, not committed");
 	publish_close(p);
 	CHECK(access(tpath("never.der"), F_OK) == -1,
