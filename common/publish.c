@@ -29,6 +29,8 @@ struct publish {
 	int	 dir_fd, pool_fd, lock_fd;
 	size_t	 slots;
 	char	**names;	/* per slot: the name to publish, or NULL */
+	unsigned char *moved;	/* per slot: its pool file was renamed
+				   away (a new name), none to recycle */
 };
 
 static int
@@ -68,7 +70,8 @@ publish_open(const char *dir, size_t slots, struct publish **out)
 		return err_set(ERR_INTERNAL, "out of memory");
 	p->dir_fd = p->pool_fd = p->lock_fd = -1;
 	if ((p->dir = strdup(dir)) == NULL ||
-	    (p->names = calloc(slots, sizeof(*p->names))) == NULL) {
+	    (p->names = calloc(slots, sizeof(*p->names))) == NULL ||
+	    (p->moved = calloc(slots, 1)) == NULL) {
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -109,15 +112,39 @@ reusable(int fd, mode_t *mode, off_t *size)
 	return 1;
 }
 
-/* The pool file of slot, ready to be written from offset 0; *size gets
- * its length now. */
+/* A new pool file pname, mode 0644 whatever the umask. */
 static int
-pool_file(struct publish *p, const char *pname, int *fdp, off_t *size)
+pool_create(struct publish *p, const char *pname, int *fdp)
 {
-	mode_t mode = 0;
 	int fd;
 
+	if ((fd = openat(p->pool_fd, pname, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, FILE_MODE)) == -1)
+		return -1;
+	if (fchmod(fd, FILE_MODE) == -1) {
+		close(fd);
+		return -1;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/*
+ * The pool file of slot, ready to be written from offset 0; *size gets
+ * its length now.  After a move (p->moved) there is normally no file:
+ * create one at once.
+ */
+static int
+pool_file(struct publish *p, size_t slot, const char *pname, int *fdp,
+    off_t *size)
+{
+	mode_t mode = 0;
+	int fd = -1, moved = p->moved[slot];
+
 	*size = 0;
+	p->moved[slot] = 0;
+	if (moved && pool_create(p, pname, fdp) == 0)
+		return 0;
 	fd = openat(p->pool_fd, pname, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd != -1 && reusable(fd, &mode, size)) {
@@ -133,14 +160,8 @@ pool_file(struct publish *p, const char *pname, int *fdp, off_t *size)
 	*size = 0;
 	if (unlinkat(p->pool_fd, pname, 0) == -1 && errno != ENOENT)
 		return io_err(p, "cannot remove a pool file");
-	if ((fd = openat(p->pool_fd, pname, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, FILE_MODE)) == -1)
+	if (pool_create(p, pname, fdp) == -1)
 		return io_err(p, "cannot create a pool file");
-	if (fchmod(fd, FILE_MODE) == -1) {	/* whatever the umask */
-		close(fd);
-		return io_err(p, "cannot set a pool file's mode");
-	}
-	*fdp = fd;
 	return 0;
 }
 
@@ -191,7 +212,7 @@ publish_put(struct publish *p, size_t slot, const char *name,
 	if ((copy = strdup(name)) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
 	snprintf(pname, sizeof(pname), "%zu", slot);
-	if ((ret = pool_file(p, pname, &fd, &size)) != 0)
+	if ((ret = pool_file(p, slot, pname, &fd, &size)) != 0)
 		goto out;
 	if (write_all(fd, buf, len, size) == -1) {
 		ret = err_set(ERR_IO, "%s: %s: %s", p->dir, name,
@@ -228,7 +249,10 @@ install(struct publish *p, size_t slot)
 	/* new name, or a file system without the flag */
 	if (errno != ENOENT && errno != EINVAL && errno != ENOSYS)
 		return -1;
-	return renameat(p->pool_fd, pname, p->dir_fd, p->names[slot]);
+	if (renameat(p->pool_fd, pname, p->dir_fd, p->names[slot]) == -1)
+		return -1;
+	p->moved[slot] = 1;
+	return 0;
 }
 
 static void
@@ -304,6 +328,7 @@ publish_close(struct publish *p)
 	if (p->dir_fd != -1)
 		close(p->dir_fd);
 	free(p->names);
+	free(p->moved);
 	free(p->dir);
 	free(p);
 }
