@@ -5,7 +5,7 @@
  * Invariants: every published file is written beside its final name
  * and renamed over it, so a reader never sees a partial response or a
  * partial responses file; the inventory is told of a response only
- * after its file is on disk (fileio_sync() before db_set_ocsp()).  The
+ * after its file is on disk (fsync before db_set_ocsp()).  The
  * PIN lives in secmem and is freed (wiped) before returning.
  */
 #include <errno.h>
@@ -83,54 +83,16 @@ ocsp_path(const struct ca_config *c, const char *name, const char *suffix)
 	return fileio_join(c->ocsp_dir, buf);
 }
 
-/* One open, write, close: no fsync (the caller syncs a batch). */
-static int
-write_new(const char *tmp, const unsigned char *der, size_t len)
-{
-	ssize_t w;
-	int fd, ret = 0;
-
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1)
-		return err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	while (ret == 0 && len > 0) {
-		if ((w = write(fd, der, len)) == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			ret = err_set(ERR_IO, "%s: %s", tmp, w == -1 ?
-			    strerror(errno) : "short write");
-		else {
-			der += w;
-			len -= (size_t)w;
-		}
-	}
-	if (close(fd) == -1 && ret == 0)
-		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-	if (ret != 0)
-		(void)unlink(tmp);
-	return ret;
-}
-
 int
 ocsprefresh_publish(const struct ca_config *c, const char *serial,
     const unsigned char *der, size_t len)
 {
-	char *path, *tmp = NULL;
+	char *path;
 	int ret;
 
-	if ((path = ocsp_path(c, serial, ".der")) == NULL ||
-	    (tmp = ocsp_path(c, serial, ".der.new")) == NULL) {
-		ret = err_set(ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if ((ret = write_new(tmp, der, len)) != 0)
-		goto out;
-	if (rename(tmp, path) == -1) {
-		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
-		(void)unlink(tmp);
-	}
-out:
-	free(tmp);
+	if ((path = ocsp_path(c, serial, ".der")) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	ret = fileio_write_atomic(path, der, len, 0644, 1);
 	free(path);
 	return ret;
 }
@@ -159,8 +121,7 @@ ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
 	e.reason = row.reason;
 	if ((ret = ocsprefresh_dir_ready(c)) != 0 ||
 	    (ret = ocsp_sign(s, &e, now, next, &der, &len)) != 0 ||
-	    (ret = ocsprefresh_publish(c, row.serial, der, len)) != 0 ||
-	    (ret = fileio_sync(c->ocsp_dir)) != 0)
+	    (ret = ocsprefresh_publish(c, row.serial, der, len)) != 0)
 		goto out;
 	if ((ret = db_set_ocsp(db, row.serial, (long long)now,
 	    (long long)next, hash)) != 0)
@@ -176,32 +137,57 @@ struct responses {
 	const struct ca_config *c;
 	FILE		*f;
 	const char	*tmp;
+	int		 dirfd;	/* the OCSP directory */
+	unsigned char	*der;	/* room for OCSP_REQUEST_MAX + 1 bytes */
 	unsigned char	*b64;	/* room for OCSP_REQUEST_MAX bytes */
 	long long	 lines;
 };
+
+/* DIR/SERIAL.der into r->der: its length, 0 if missing, or an error. */
+static ssize_t
+read_response(struct responses *r, const char *serial)
+{
+	char name[DB_SERIAL_MAX + 8];
+	ssize_t n, got = 0;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.der", serial);
+	if ((fd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : err_set(ERR_IO, "%s/%s: %s",
+		    r->c->ocsp_dir, name, strerror(errno));
+	while (got <= OCSP_REQUEST_MAX && (n = read(fd, r->der + got,
+	    OCSP_REQUEST_MAX + 1 - (size_t)got)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			got = err_set(ERR_IO, "%s/%s: %s", r->c->ocsp_dir,
+			    name, strerror(errno));
+			break;
+		}
+		got += n;
+	}
+	close(fd);
+	if (got > OCSP_REQUEST_MAX)
+		return err_set(ERR_DATA, "%s/%s: too large", r->c->ocsp_dir,
+		    name);
+	return got;
+}
 
 static int
 add_line(void *arg, const struct db_cert *row)
 {
 	struct responses *r = arg;
-	unsigned char *der = NULL;
-	char *path;
-	size_t len;
-	int ret, n;
+	ssize_t len;
+	int n;
 
 	if (strcmp(row->status, "issued") != 0 &&
 	    strcmp(row->status, "revoked") != 0)
 		return 0;
-	if ((path = ocsp_path(r->c, row->serial, ".der")) == NULL)
-		return err_set(ERR_INTERNAL, "out of memory");
-	ret = fileio_read(path, OCSP_REQUEST_MAX, &der, &len);
-	free(path);
-	if (ret == ERR_NOINPUT)		/* not signed yet */
+	if ((len = read_response(r, row->serial)) < 0)
+		return (int)len;
+	if (len == 0)			/* not signed yet */
 		return 0;
-	if (ret != 0)
-		return ret;
-	n = EVP_EncodeBlock(r->b64, der, (int)len);
-	free(der);
+	n = EVP_EncodeBlock(r->b64, r->der, (int)len);
 	if (fwrite(r->b64, 1, (size_t)n, r->f) != (size_t)n ||
 	    putc('\n', r->f) == EOF)
 		return err_set(ERR_IO, "%s: %s", r->tmp, strerror(errno));
@@ -233,15 +219,24 @@ ocsprefresh_write_responses(const struct ca_config *c, struct db *db,
 	int fd, ret;
 
 	memset(&r, 0, sizeof(r));
+	r.dirfd = -1;
 	if ((path = ocsp_path(c, OCSPREFRESH_RESPONSES, "")) == NULL ||
 	    (tmp = ocsp_path(c, OCSPREFRESH_RESPONSES, ".new")) == NULL ||
+	    (r.der = malloc(OCSP_REQUEST_MAX + 1)) == NULL ||
 	    (r.b64 = malloc(OCSP_REQUEST_MAX / 3 * 4 + 8)) == NULL) {
 		ret = err_set(ERR_INTERNAL, "out of memory");
 		goto out;
 	}
+	if ((r.dirfd = open(c->ocsp_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		ret = err_set(ERR_IO, "%s: %s", c->ocsp_dir, strerror(errno));
+		goto out;
+	}
 	(void)unlink(tmp);	/* left by a crash */
+	/* 0644 whatever the umask: web servers read it */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1 || (r.f = fdopen(fd, "w")) == NULL) {
+	    O_CLOEXEC, 0644)) == -1 || fchmod(fd, 0644) == -1 ||
+	    (r.f = fdopen(fd, "w")) == NULL) {
 		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -262,6 +257,9 @@ ocsprefresh_write_responses(const struct ca_config *c, struct db *db,
 	else if (lines != NULL)
 		*lines = r.lines;
 out:
+	if (r.dirfd != -1)
+		close(r.dirfd);
+	free(r.der);
 	free(r.b64);
 	free(tmp);
 	free(path);

@@ -51,9 +51,10 @@ int	ocsprefresh_open_signer(const struct ca_config *c, X509 *ca,
 	    const struct pin_source *cli, struct ocsp_signer **out);
 
 /*
- * Publish der as DIR/SERIAL.der (DIR the OCSP publish directory):
- * written to SERIAL.der.new without fsync, then renamed; call
- * fileio_sync() once for a batch.  Returns 0, ERR_IO or ERR_INTERNAL.
+ * Publish one response der as DIR/SERIAL.der (DIR the OCSP publish
+ * directory) with fileio_write_atomic(): temporary file, fsync, rename,
+ * fsync of DIR.  For one file (pki-revoke); pki-ocsp refresh publishes
+ * its batches with publish.h.  Returns 0, ERR_IO or ERR_INTERNAL.
  */
 int	ocsprefresh_publish(const struct ca_config *c, const char *serial,
 	    const unsigned char *der, size_t len);

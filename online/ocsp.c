@@ -10,10 +10,12 @@
  * refresh (cron) signs and writes, with that signer and on every core,
  * a response for each certificate that has not expired and whose
  * response is missing, changed or old, page by page: files first
- * (each replaced by rename, one syncfs per page), then db_set_ocsp()
- * for the page in one transaction, so a crash leaves each file
- * old-and-complete or new-and-complete and the inventory never claims a
- * response newer than its file; then the cfssl responses file.  A
+ * (publish.h: one syncfs, then an atomic rename each, then the
+ * directory synced), then db_set_ocsp() for the page in one
+ * transaction, so a crash leaves each file old-and-complete or
+ * new-and-complete and the inventory never claims a response newer than
+ * its file; a committer thread does that for one page while the cores
+ * sign the next; then the cfssl responses file.  A
  * progress bar goes to stderr when it is a terminal.  respond answers
  * one request from those files.
  *
@@ -27,6 +29,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,7 @@
 #include "par.h"
 #include "pin.h"
 #include "profile.h"
+#include "publish.h"
 #include "secmem.h"
 #include "x509.h"
 
@@ -77,13 +81,24 @@ struct item {
 	char	 error[256];
 };
 
-struct page {
+/*
+ * One page of due rows.  Two alternate: while the workers sign one, a
+ * committer thread publishes the other and records it in the inventory.
+ */
+struct batch {
 	struct item *items;
 	size_t	 n;
+	size_t	 base;		/* its first publish slot */
+	struct page *pg;
+};
+
+struct page {
+	struct batch b[2];
 	size_t	 rows;		/* visited in this page */
 	struct db_cert last;
 	const struct ocsp_signer *signer;
 	const struct ca_config *c;
+	struct publish *pub;	/* the OCSP directory, one slot an item */
 	time_t	 this_update, next_update;
 	int	 tty;		/* draw a progress bar on stderr */
 	long long total, seen;	/* live rows; rows visited so far */
@@ -496,7 +511,8 @@ out:
 static int
 collect(void *arg, const struct db_cert *row)
 {
-	struct page *pg = arg;
+	struct batch *b = arg;
+	struct page *pg = b->pg;
 	struct item *it;
 
 	pg->last = *row;	/* the paging cursor reads only scalars */
@@ -504,7 +520,7 @@ collect(void *arg, const struct db_cert *row)
 	if (strcmp(row->status, "issued") != 0 &&
 	    strcmp(row->status, "revoked") != 0)
 		return 0;
-	it = &pg->items[pg->n++];
+	it = &b->items[b->n++];
 	memset(it, 0, sizeof(*it));
 	snprintf(it->serial, sizeof(it->serial), "%s", row->serial);
 	it->e.serial = it->serial;
@@ -519,45 +535,49 @@ collect(void *arg, const struct db_cert *row)
 static void
 sign_item(void *arg, size_t i)
 {
-	struct page *pg = arg;
-	struct item *it = &pg->items[i];
+	struct batch *b = arg;
+	struct page *pg = b->pg;
+	struct item *it = &b->items[i];
+	char name[DB_SERIAL_MAX + 8];
 
 	if (it->ret != 0)
 		return;
+	snprintf(name, sizeof(name), "%s.der", it->serial);
 	if ((it->ret = ocsp_sign(pg->signer, &it->e, pg->this_update,
 	    pg->next_update, &it->der, &it->len)) != 0 ||
-	    (it->ret = ocsprefresh_publish(pg->c, it->serial, it->der,
+	    (it->ret = publish_put(pg->pub, b->base + i, name, it->der,
 	    it->len)) != 0)
 		snprintf(it->error, sizeof(it->error), "%s", err_msg());
+	free(it->der);
+	it->der = NULL;
 }
 
-/* The files (written by sign_item()) synced once, then the inventory in
- * one transaction. */
+/* The files (put by sign_item()) published and made durable as one
+ * batch, then the inventory in one transaction. */
 static int
-record_page(const struct ca_config *c, struct db *db, struct page *pg,
-    struct counts *n)
+record_batch(struct db *db, struct batch *b, struct counts *n)
 {
 	struct item *it;
 	size_t i;
 	int ret;
 
-	for (i = 0; i < pg->n; i++) {
-		it = &pg->items[i];
+	for (i = 0; i < b->n; i++) {
+		it = &b->items[i];
 		if (it->ret != 0) {
 			fprintf(stderr, "%s: serial %s skipped: %s\n", PROG,
 			    it->serial, it->error);
 			n->failed++;
 		}
 	}
-	if ((ret = fileio_sync(c->ocsp_dir)) != 0 ||
-	    (ret = db_begin(db)) != 0)
+	if ((ret = publish_commit_range(b->pg->pub, b->base, PAGE,
+	    NULL)) != 0 || (ret = db_begin(db)) != 0)
 		return ret;
-	for (i = 0; i < pg->n; i++) {
-		it = &pg->items[i];
+	for (i = 0; i < b->n; i++) {
+		it = &b->items[i];
 		if (it->ret != 0)
 			continue;
-		ret = db_set_ocsp(db, it->serial, (long long)pg->this_update,
-		    (long long)pg->next_update, it->hash);
+		ret = db_set_ocsp(db, it->serial, (long long)b->pg->this_update,
+		    (long long)b->pg->next_update, it->hash);
 		if (ret == ERR_NO) {	/* revoked meanwhile: still due */
 			n->skipped++;
 			continue;
@@ -571,14 +591,61 @@ record_page(const struct ca_config *c, struct db *db, struct page *pg,
 	return db_commit(db);
 }
 
+/* The committer thread: record_batch() beside the signing workers.  The
+ * inventory handle is used by one thread at a time (see refresh_pages). */
+struct committer {
+	pthread_t tid;
+	int	 running;
+	struct db *db;
+	struct batch *b;
+	struct counts *n;
+	int	 ret;
+	char	 error[512];
+};
+
+static void *
+committer_main(void *arg)
+{
+	struct committer *k = arg;
+
+	if ((k->ret = record_batch(k->db, k->b, k->n)) != 0)
+		snprintf(k->error, sizeof(k->error), "%s", err_msg());
+	return NULL;
+}
+
 static void
-page_clear(struct page *pg)
+commit_start(struct committer *k, struct db *db, struct batch *b,
+    struct counts *n)
+{
+	k->db = db;
+	k->b = b;
+	k->n = n;
+	k->ret = 0;
+	k->running = pthread_create(&k->tid, NULL, committer_main, k) == 0;
+	if (!k->running)	/* no thread: commit here */
+		committer_main(k);
+}
+
+/* Wait for the committer; its result, with its message restored. */
+static int
+commit_wait(struct committer *k)
+{
+	if (k->running)
+		pthread_join(k->tid, NULL);
+	k->running = 0;
+	if (k->ret != 0)
+		return err_set(k->ret, "%s", k->error);
+	return 0;
+}
+
+static void
+batch_clear(struct batch *b)
 {
 	size_t i;
 
-	for (i = 0; i < pg->n; i++)
-		free(pg->items[i].der);
-	pg->n = 0;
+	for (i = 0; i < b->n; i++)
+		free(b->items[i].der);
+	b->n = 0;
 }
 
 /* The live rows, the denominator of the progress bar. */
@@ -618,13 +685,21 @@ progress(struct page *pg, int last)
 	fflush(stderr);
 }
 
+/*
+ * Page after page: read the next due rows (the main thread alone uses
+ * the inventory then), then sign them on every core while the
+ * committer publishes and records the page before; wait for both.
+ */
 static int
 refresh_pages(const struct opts *o, const struct ca_config *c,
     struct db *db, struct page *pg, struct counts *n)
 {
+	struct committer k;
 	struct db_filter f;
-	int ret;
+	struct batch *cur, *prev = NULL;
+	int ret, i = 0;
 
+	memset(&k, 0, sizeof(k));
 	memset(&f, 0, sizeof(f));
 	f.not_expired_at = (long long)pg->this_update;
 	/* due: signed at least ocsp_refresh ago (or never, or changed) */
@@ -634,21 +709,34 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
 	f.lean = 1;
 	f.limit = PAGE;
 	do {
+		cur = &pg->b[i];
 		pg->rows = 0;
-		if ((ret = db_each(db, &f, collect, pg)) != 0)
-			return ret;
+		if ((ret = db_each(db, &f, collect, cur)) != 0)
+			break;
 		f.after = &pg->last;
 		pg->seen += (long long)pg->rows;
-		if (pg->n > 0 &&
-		    ((ret = par_for(pg->n, 0, sign_item, pg)) != 0 ||
-		    (ret = record_page(c, db, pg, n)) != 0)) {
-			page_clear(pg);
-			return ret;
+		if (prev != NULL)
+			commit_start(&k, db, prev, n);
+		if (cur->n > 0)
+			par_for(cur->n, 0, sign_item, cur);
+		if (prev != NULL) {
+			ret = commit_wait(&k);
+			batch_clear(prev);
+			prev = NULL;
+			if (ret != 0)
+				break;
 		}
-		page_clear(pg);
+		if (cur->n > 0) {
+			prev = cur;
+			i ^= 1;
+		}
 		progress(pg, pg->rows != PAGE);
 	} while (pg->rows == PAGE);
-	return 0;
+	if (ret == 0 && prev != NULL)
+		ret = record_batch(db, prev, n);
+	batch_clear(&pg->b[0]);
+	batch_clear(&pg->b[1]);
+	return ret;
 }
 
 static int
@@ -762,7 +850,7 @@ run_refresh(const struct opts *o)
 	struct page pg;
 	struct counts n;
 	X509 *ca = NULL;
-	int ret;
+	int i, ret;
 
 	memset(&pg, 0, sizeof(pg));
 	memset(&n, 0, sizeof(n));
@@ -777,11 +865,17 @@ run_refresh(const struct opts *o)
 	pg.c = c;
 	pg.next_update = pg.this_update + (time_t)c->ocsp_validity;
 	/* 2. The due rows, page by page: 3. signed, written, recorded. */
-	if ((pg.items = calloc(PAGE, sizeof(*pg.items))) == NULL) {
-		ret = err_set(ERR_INTERNAL, "out of memory");
-		goto out;
+	for (i = 0; i < 2; i++) {
+		pg.b[i].pg = &pg;
+		pg.b[i].base = (size_t)i * PAGE;
+		if ((pg.b[i].items = calloc(PAGE, sizeof(*pg.b[i].items))) ==
+		    NULL) {
+			ret = err_set(ERR_INTERNAL, "out of memory");
+			goto out;
+		}
 	}
-	if ((ret = db_open(c->db_path, 0, &db)) != 0)
+	if ((ret = publish_open(c->ocsp_dir, 2 * PAGE, &pg.pub)) != 0 ||
+	    (ret = db_open(c->db_path, 0, &db)) != 0)
 		goto out;
 	progress_begin(db, &pg);
 	if ((ret = refresh_pages(o, c, db, &pg, &n)) != 0 ||
@@ -789,8 +883,10 @@ run_refresh(const struct opts *o)
 		goto out;
 	ret = refresh_finish(o, c, &n);
 out:
-	free(pg.items);
+	free(pg.b[0].items);
+	free(pg.b[1].items);
 	db_close(db);
+	publish_close(pg.pub);
 	ocsp_signer_free(s);
 	X509_free(ca);
 	cacfg_free(c);

@@ -12,7 +12,12 @@
 # respond answers a request with the pre-signed bytes, an unknown serial
 # with "unknown" and garbage with malformedRequest; rotate-signer
 # replaces the signer and refresh --all re-signs everything with it;
-# on a TTY (script(1)) refresh draws a progress bar.
+# on a TTY (script(1)) refresh draws a progress bar.  Published files
+# are 0644 under the tool's umask 077; a second link to an old response
+# keeps its bytes when later refreshes recycle files; 2,500 more rows
+# (three pages, so one page is signed while the one before is
+# committed) are all signed, listed in responses and verify, good or
+# revoked, across page boundaries.
 . "$(dirname "$0")/lib.sh"
 
 dev_ca_setup "mtls-server"
@@ -161,6 +166,54 @@ if command -v script >/dev/null; then
 	    pass "a progress bar on a TTY" ||
 	    fail "no progress bar on a TTY: $(cat tty.out)"
 fi
+# --- publishing: modes, old files kept for their readers, many pages ----------
+[ "$(stat -c %a $O/$sa.der)" = 644 ] && [ "$(stat -c %a $O/responses)" = 644 ] &&
+    pass "published files are 0644 (the tool's umask is 077)" ||
+    fail "modes: $(stat -c '%a %n' $O/$sa.der $O/responses)"
+cp $O/$sa.der before.der
+ln $O/$sa.der linked.der
+pki-ocsp refresh --all >/dev/null 2>&1 && pki-ocsp refresh --all >/dev/null 2>&1
+cmp -s linked.der before.der && ! cmp -s $O/$sa.der before.der &&
+    pass "a second link to an old response keeps its bytes" ||
+    fail "the old response linked elsewhere changed"
+status a.pem $O/$sa.der | grep -q "^a.pem: good" &&
+    pass "a after two refreshes: good" || fail "a after two refreshes"
+# 2,500 rows more (copies of a's row, 1 in 100 revoked): three pages
+sqlite3 dev/inventory.db "INSERT INTO certs (serial, status, profile,
+    subject, sans, not_before, not_after, spki_sha256, der, requester,
+    created, revoked_at, reason, crl_shard, ocsp_next_update)
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+    WHERE i < 2500)
+    SELECT printf('50%014X', i), CASE WHEN i % 100 = 0 THEN 'revoked'
+    ELSE 'issued' END, profile, subject, sans, not_before, not_after,
+    printf('%064x', i), der, requester, created, CASE WHEN i % 100 = 0
+    THEN created END, CASE WHEN i % 100 = 0 THEN 1 END, crl_shard, 0
+    FROM n, certs WHERE certs.serial = '$sa'"
+pki-ocsp refresh --format json >r5.json 2>r5.err
+[ "$(jq .signed r5.json)" = 2500 ] && pass "three pages: 2500 signed" ||
+    fail "three pages: $(cat r5.json r5.err)"
+pat='^500000000000[0-9A-F]\{4\}\.der$'
+[ "$(ls $O | grep -c "$pat")" = 2500 ] &&
+    [ "$(wc -l <$O/responses)" = 2505 ] &&
+    pass "2500 files, 2505 lines in responses" ||
+    fail "files: $(ls $O | grep -c "$pat") lines: $(wc -l <$O/responses)"
+ok=1
+for i in 1 1023 1024 1025 2047 2048 2100 2500; do
+	s=$(printf '50%014X' $i)
+	want=good; [ $((i % 100)) = 0 ] && want=revoked
+	openssl ocsp -respin $O/$s.der -issuer dev/ca.pem -serial 0x$s \
+	    -CAfile root/root.pem -verify_other dev/ca-chain.pem >p.txt 2>&1
+	grep -q "^0x$s: $want" p.txt && grep -q "Response verify OK" p.txt ||
+	    { ok=0; cat p.txt; }
+done
+[ $ok = 1 ] && pass "responses across page boundaries verify, good and revoked" ||
+    fail "a response across pages"
+pki-ocsp refresh --format json >r6.json
+[ "$(jq .signed r6.json)" = 0 ] && pass "then nothing due" ||
+    fail "after three pages: $(cat r6.json)"
+[ -z "$(find $O -maxdepth 1 \( -name '*.new' -o -name '*.tmp*' \))" ] &&
+    pass "no temporary files in the directory" || fail "temporary files left"
+
 expect_exit 64 "unknown command" pki-ocsp frobnicate
 expect_exit 64 "--all outside refresh" pki-ocsp respond --all
 

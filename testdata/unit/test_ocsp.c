@@ -7,7 +7,14 @@
  * under the CA (OCSP_basic_verify with only the CA trusted), carry the
  * status, reason, times and embedded signer; requests match this CA
  * and not another; unknown and error responses encode; garbage and
- * GET paths decode or are refused.
+ * GET paths decode or are refused.  The directly encoded responses
+ * (ocsp.c encodes pre-signed responses itself): for serials of every
+ * shape (1 byte, high bit set, leading zeros, zero, 20 bytes) and each
+ * status, the DER is canonical (decoded and re-encoded by OpenSSL it is
+ * the same bytes), it verifies, and its SingleResponse, responder ID,
+ * signature algorithm and certificates are byte for byte those of the
+ * same response built by OpenSSL's OCSP_basic_sign(); 200 responses
+ * signed from two threads at once all verify.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +29,7 @@
 #include "harness.h"
 #include "keytype.h"
 #include "ocsp.h"
+#include "par.h"
 #include "secmem.h"
 #include "x509.h"
 
@@ -230,6 +238,192 @@ test_requests(struct ocsp_signer *s)
 	free(der);
 }
 
+/* The response OpenSSL builds for e, as OCSP_BASICRESP. */
+static OCSP_BASICRESP *
+openssl_response(const struct ocsp_entry *e, time_t tu, time_t nu)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	ASN1_GENERALIZEDTIME *t1, *t2, *rt = NULL;
+	ASN1_INTEGER *sn;
+	OCSP_CERTID *id;
+	BIGNUM *bn = NULL;
+	int st;
+
+	BN_hex2bn(&bn, e->serial);
+	sn = BN_to_ASN1_INTEGER(bn, NULL);
+	id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(ca),
+	    X509_get0_pubkey_bitstr(ca), sn);
+	t1 = ASN1_GENERALIZEDTIME_set(NULL, tu);
+	t2 = ASN1_GENERALIZEDTIME_set(NULL, nu);
+	st = e->status == OCSP_GOOD ? V_OCSP_CERTSTATUS_GOOD :
+	    e->status == OCSP_REVOKED ? V_OCSP_CERTSTATUS_REVOKED :
+	    V_OCSP_CERTSTATUS_UNKNOWN;
+	if (e->status == OCSP_REVOKED)
+		rt = ASN1_GENERALIZEDTIME_set(NULL, (time_t)e->revoked_at);
+	if (OCSP_basic_add1_status(bs, id, st, e->reason > 0 ? e->reason :
+	    -1, rt, t1, t2) == NULL || OCSP_basic_sign(bs, scert, skey,
+	    EVP_sha256(), NULL, OCSP_RESPID_KEY) != 1) {
+		OCSP_BASICRESP_free(bs);
+		bs = NULL;
+	}
+	ASN1_GENERALIZEDTIME_free(t1);
+	ASN1_GENERALIZEDTIME_free(t2);
+	ASN1_GENERALIZEDTIME_free(rt);
+	OCSP_CERTID_free(id);
+	ASN1_INTEGER_free(sn);
+	BN_free(bn);
+	return bs;
+}
+
+/* Same DER for the i-th SingleResponse of both? */
+static int
+same_single(OCSP_BASICRESP *a, OCSP_BASICRESP *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	int na, nb, same;
+
+	na = i2d_OCSP_SINGLERESP(OCSP_resp_get0(a, 0), &da);
+	nb = i2d_OCSP_SINGLERESP(OCSP_resp_get0(b, 0), &db);
+	same = na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0;
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	return same;
+}
+
+static int
+same_responder(OCSP_BASICRESP *a, OCSP_BASICRESP *b)
+{
+	const ASN1_OCTET_STRING *ka = NULL, *kb = NULL;
+	const X509_NAME *na = NULL, *nb = NULL;
+
+	return OCSP_resp_get0_id(a, &ka, &na) == 1 &&
+	    OCSP_resp_get0_id(b, &kb, &nb) == 1 && ka != NULL && kb != NULL &&
+	    na == NULL && ASN1_STRING_cmp(ka, kb) == 0 &&
+	    X509_ALGOR_cmp(OCSP_resp_get0_tbs_sigalg(a),
+	    OCSP_resp_get0_tbs_sigalg(b)) == 0;
+}
+
+/* Canonical, verifying, and as OpenSSL would build it; 1 if so. */
+static int
+check_direct(const unsigned char *der, size_t len,
+    const struct ocsp_entry *e, time_t tu, time_t nu, X509_STORE *store)
+{
+	const unsigned char *p = der;
+	OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	OCSP_BASICRESP *bs = NULL, *ref = NULL;
+	const STACK_OF(X509) *certs;
+	unsigned char *re = NULL;
+	int n, ok = 0;
+
+	if (r == NULL || p != der + len ||
+	    (n = i2d_OCSP_RESPONSE(r, &re)) != (int)len ||
+	    memcmp(re, der, len) != 0 ||
+	    OCSP_response_status(r) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    (bs = OCSP_response_get1_basic(r)) == NULL ||
+	    OCSP_basic_verify(bs, NULL, store, 0) != 1 ||
+	    OCSP_resp_count(bs) != 1 ||
+	    ASN1_TIME_cmp_time_t(OCSP_resp_get0_produced_at(bs), tu) != 0)
+		goto out;
+	certs = OCSP_resp_get0_certs(bs);
+	if (sk_X509_num(certs) != 1 ||
+	    X509_cmp(sk_X509_value(certs, 0), scert) != 0)
+		goto out;
+	if ((ref = openssl_response(e, tu, nu)) == NULL ||
+	    !same_single(bs, ref) || !same_responder(bs, ref))
+		goto out;
+	ok = 1;
+out:
+	OPENSSL_free(re);
+	OCSP_BASICRESP_free(ref);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(r);
+	ERR_clear_error();
+	return ok;
+}
+
+static void
+test_direct(struct ocsp_signer *s)
+{
+	static const struct ocsp_entry cases[] = {
+		{ "1", OCSP_GOOD, 0, -1 },
+		{ "7F", OCSP_GOOD, 0, -1 },
+		{ "80", OCSP_GOOD, 0, -1 },
+		{ "00AB", OCSP_GOOD, 0, -1 },
+		{ "0", OCSP_GOOD, 0, -1 },
+		{ "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF", OCSP_GOOD, 0, -1 },
+		{ "4000000000000ABC", OCSP_REVOKED, 1700000000, 0 },
+		{ "4000000000000ABD", OCSP_REVOKED, 1700000001, 1 },
+		{ "4000000000000ABE", OCSP_REVOKED, 1700000002, 10 },
+		{ "4000000000000ABF", OCSP_REVOKED, 1700000003, -1 },
+		{ "123", OCSP_UNKNOWN, 0, -1 },
+	};
+	X509_STORE *store = X509_STORE_new();
+	unsigned char *der;
+	size_t i, len;
+	time_t tu = 1795000000;
+
+	X509_STORE_add_cert(store, ca);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		der = NULL;
+		CHECK_RC(ocsp_sign(s, &cases[i], tu, tu + 86400, &der, &len),
+		    0, "direct: sign %s", cases[i].serial);
+		CHECK(der != NULL && check_direct(der, len, &cases[i], tu,
+		    tu + 86400, store), "direct: %s (status %d, reason %d) "
+		    "is canonical, verifies and matches OpenSSL's",
+		    cases[i].serial, cases[i].status, cases[i].reason);
+		free(der);
+	}
+	X509_STORE_free(store);
+}
+
+#define THREADED	200
+
+struct threaded {
+	struct ocsp_signer *s;
+	char serial[THREADED][24];
+	struct ocsp_entry e[THREADED];
+	unsigned char *der[THREADED];
+	size_t len[THREADED];
+	time_t tu;
+};
+
+static void
+sign_one(void *arg, size_t i)
+{
+	struct threaded *t = arg;
+
+	snprintf(t->serial[i], sizeof(t->serial[i]), "40%014zX", i);
+	t->e[i].serial = t->serial[i];
+	t->e[i].status = i % 7 == 0 ? OCSP_REVOKED : OCSP_GOOD;
+	t->e[i].revoked_at = 1700000000;
+	t->e[i].reason = 4;
+	if (ocsp_sign(t->s, &t->e[i], t->tu, t->tu + 3600, &t->der[i],
+	    &t->len[i]) != 0)
+		t->der[i] = NULL;
+}
+
+static void
+test_threads(struct ocsp_signer *s)
+{
+	static struct threaded t;
+	X509_STORE *store = X509_STORE_new();
+	size_t i, good = 0;
+
+	X509_STORE_add_cert(store, ca);
+	t.s = s;
+	t.tu = 1795000000;
+	par_for(THREADED, 2, sign_one, &t);
+	for (i = 0; i < THREADED; i++) {
+		if (t.der[i] != NULL && check_direct(t.der[i], t.len[i],
+		    &t.e[i], t.tu, t.tu + 3600, store))
+			good++;
+		free(t.der[i]);
+	}
+	CHECK(good == THREADED, "%zu of %d responses signed on two threads "
+	    "check out", good, THREADED);
+	X509_STORE_free(store);
+}
+
 static void
 test_get(void)
 {
@@ -268,6 +462,8 @@ main(void)
 	    "signer notAfter about 30 days ahead");
 	if (s != NULL) {
 		test_responses(s);
+		test_direct(s);
+		test_threads(s);
 		test_requests(s);
 	}
 	test_get();
