@@ -6,8 +6,12 @@
  * and renamed over it, so a reader never sees a partial response or a
  * partial responses file; the inventory is told of a response only
  * after its file is on disk (fileio_sync() before db_set_ocsp()).  The
- * PIN lives in secmem and is freed (wiped) before returning.
+ * PIN lives in secmem and is freed (wiped) before returning.  Writers
+ * of response files hold ocsprefresh_lock() from reading a row to
+ * recording its response.
  */
+#include <sys/file.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -71,6 +75,37 @@ out:
 	free(keypath);
 	free(certpath);
 	return ret;
+}
+
+int
+ocsprefresh_lock(const struct ca_config *c, int *fd)
+{
+	char *path;
+	int ret = 0;
+
+	if ((path = fileio_join(c->dir, OCSPREFRESH_LOCK)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1)
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	else
+		while (flock(*fd, LOCK_EX) == -1)
+			if (errno != EINTR) {
+				ret = err_set(ERR_IO, "%s: %s", path,
+				    strerror(errno));
+				close(*fd);
+				*fd = -1;
+				break;
+			}
+	free(path);
+	return ret;
+}
+
+void
+ocsprefresh_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);
 }
 
 /* DIR/NAME + suffix, malloc'd. */
@@ -145,11 +180,15 @@ ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
 	char hash[65];
 	size_t len;
 	time_t next = now + (time_t)c->ocsp_validity;
-	int ret;
+	int ret, lock = -1;
 
 	memset(&row, 0, sizeof(row));
-	if ((ret = db_get(db, serial, &row)) != 0)
+	/* The row is read under the lock: see ocsprefresh_lock(). */
+	if ((ret = ocsprefresh_lock(c, &lock)) != 0 ||
+	    (ret = db_get(db, serial, &row)) != 0) {
+		ocsprefresh_unlock(lock);
 		return ret;
+	}
 	if ((ret = db_ocsp_status_hash(&row, hash)) != 0)
 		goto out;
 	memset(&e, 0, sizeof(e));
@@ -167,6 +206,7 @@ ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
 		goto out;
 	ret = db_meta_set(db, OCSPREFRESH_STALE, "1");
 out:
+	ocsprefresh_unlock(lock);
 	free(der);
 	db_cert_clear(&row);
 	return ret;

@@ -623,7 +623,7 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
     struct db *db, struct page *pg, struct counts *n)
 {
 	struct db_filter f;
-	int ret;
+	int ret, lock;
 
 	memset(&f, 0, sizeof(f));
 	f.not_expired_at = (long long)pg->this_update;
@@ -635,16 +635,24 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
 	f.limit = PAGE;
 	do {
 		pg->rows = 0;
-		if ((ret = db_each(db, &f, collect, pg)) != 0)
+		/* From reading the rows to recording them: a revocation's
+		 * re-signing waits, see ocsprefresh_lock(). */
+		if ((ret = ocsprefresh_lock(c, &lock)) != 0)
 			return ret;
+		if ((ret = db_each(db, &f, collect, pg)) != 0) {
+			ocsprefresh_unlock(lock);
+			return ret;
+		}
 		f.after = &pg->last;
 		pg->seen += (long long)pg->rows;
 		if (pg->n > 0 &&
 		    ((ret = par_for(pg->n, 0, sign_item, pg)) != 0 ||
 		    (ret = record_page(c, db, pg, n)) != 0)) {
+			ocsprefresh_unlock(lock);
 			page_clear(pg);
 			return ret;
 		}
+		ocsprefresh_unlock(lock);
 		page_clear(pg);
 		progress(pg, pg->rows != PAGE);
 	} while (pg->rows == PAGE);
