@@ -541,6 +541,11 @@ record_page(const struct ca_config *c, struct db *db, struct page *pg,
 	size_t i;
 	int ret;
 
+	/* A file that cannot be written is the disk's fault, not the
+	 * record's: stop (exit 74); the page stays due. */
+	for (i = 0; i < pg->n; i++)
+		if (pg->items[i].ret == ERR_IO)
+			return err_set(ERR_IO, "%s", pg->items[i].error);
 	for (i = 0; i < pg->n; i++) {
 		it = &pg->items[i];
 		if (it->ret != 0) {
