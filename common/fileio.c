@@ -133,6 +133,21 @@ write_some(int fd, const char *path, const void *buf, size_t len, int sync)
 	return 0;
 }
 
+/* A file could not be created: a full or broken disk is an I/O error
+ * (74), anything else (permissions, a missing directory) as before. */
+static int
+create_error(const char *path)
+{
+	if (errno == ENOSPC || errno == EDQUOT)
+		return err_set(ERR_IO, "%s: cannot create: no space left on "
+		    "device", path);
+	if (errno == EIO || errno == EROFS)
+		return err_set(ERR_IO, "%s: cannot create: %s", path,
+		    strerror(errno));
+	return err_set(ERR_EXISTS, "%s: cannot create: %s", path,
+	    strerror(errno));
+}
+
 static int
 write_all(int fd, const char *path, const void *buf, size_t len)
 {
@@ -165,7 +180,7 @@ fileio_write_new(const char *path, const void *buf, size_t len, mode_t mode)
 	if (fd == -1) {
 		if (errno == EEXIST)
 			return err_set(ERR_EXISTS, "%s: already exists", path);
-		return err_set(ERR_EXISTS, "%s: %s", path, strerror(errno));
+		return create_error(path);
 	}
 	/* The mode asked for, whatever the umask: public outputs are 0644
 	 * even in programs that set umask 077. */
@@ -227,8 +242,7 @@ write_published(const char *path, const void *buf, size_t len, mode_t mode,
 		return err_set(ERR_INTERNAL, "out of memory");
 	snprintf(tmp, tmplen, "%s.tmp-XXXXXX", path);
 	if ((fd = mkstemp(tmp)) == -1) {
-		ret = err_set(ERR_EXISTS, "%s: cannot create: %s", path,
-		    strerror(errno));
+		ret = create_error(path);
 		goto out;
 	}
 	if (fchmod(fd, mode) == -1) {
