@@ -463,7 +463,15 @@ issue_single(const struct opts *o, struct issuer *is)
 		err_set(ret, "%s", item.error);
 		goto out;
 	}
-	ret = write_outputs(o, is, item.cert, key, pass);
+	if ((ret = write_outputs(o, is, item.cert, key, pass)) != 0) {
+		/* err_msg() is the buffer err_set() writes: copy it first. */
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err_msg());
+		err_set(ret, "%s; certificate %s was issued and recorded in "
+		    "the inventory but not handed out: ask again, and revoke "
+		    "it if you like", why, item.serial);
+	}
 out:
 	secmem_free(pass);
 	issue_item_clear(&item);
