@@ -394,8 +394,9 @@ issuer_sign(struct issuer *is, struct issue_item *it)
 	}
 	if (locked)
 		pthread_mutex_lock(&is->sign_lock);
-	ret = x509_sign(it->cert, cacfg_key_pkey(is->key),
-	    cacfg_key_type(is->key));
+	if ((ret = x509_sign(it->cert, cacfg_key_pkey(is->key),
+	    cacfg_key_type(is->key))) != 0)
+		ret = cacfg_key_failed(is->cfg, is->key, ret);
 	if (locked)
 		pthread_mutex_unlock(&is->sign_lock);
 	if (ret != 0) {

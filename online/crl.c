@@ -350,7 +350,8 @@ build_and_sign(struct crlrun *c, unsigned shard, unsigned long long number,
 	    (ret = keytype_generate(type, &throwaway)) != 0 ||
 	    (ret = crl_sign(*out, throwaway, type)) != 0 ||
 	    (ret = lint(*out, NULL, "before signing")) != 0 ||
-	    (ret = crl_sign(*out, cacfg_key_pkey(c->key), type)) != 0)
+	    (ret = cacfg_key_failed(c->cfg, c->key, crl_sign(*out,
+	    cacfg_key_pkey(c->key), type))) != 0)
 		goto out;
 	if (crl_verify(*out, c->cert) != 0)
 		ret = err_set(ERR_NO, "the signed CRL does not verify under "
