@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -176,8 +177,9 @@ ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
 {
 	struct db_cert row;
 	struct ocsp_entry e;
+	struct timespec ts;
 	unsigned char *der = NULL;
-	char hash[65];
+	char hash[65], mark[64];
 	size_t len;
 	time_t next = now + (time_t)c->ocsp_validity;
 	int ret, lock = -1;
@@ -204,7 +206,12 @@ ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
 	if ((ret = db_set_ocsp(db, row.serial, (long long)now,
 	    (long long)next, hash)) != 0)
 		goto out;
-	ret = db_meta_set(db, OCSPREFRESH_STALE, "1");
+	/* A value of its own, so that a refresh writing the responses file
+	 * meanwhile does not clear it: see OCSPREFRESH_STALE. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(mark, sizeof(mark), "%lld.%09ld.%ld", (long long)ts.tv_sec,
+	    ts.tv_nsec, (long)getpid());
+	ret = db_meta_set(db, OCSPREFRESH_STALE, mark);
 out:
 	ocsprefresh_unlock(lock);
 	free(der);

@@ -27,9 +27,10 @@
 #define OCSPREFRESH_RESPONSES	"responses"
 
 /*
- * The inventory's meta key that ocsprefresh_one() sets to "1": the
- * responses file lags a response file, and the next pki-ocsp refresh
- * rewrites it (then sets "0").
+ * The inventory's meta key that ocsprefresh_one() sets to a value of
+ * its own (time and pid; anything but "0" means stale): the responses
+ * file lags a response file, and the next pki-ocsp refresh rewrites it,
+ * then sets "0" if the value is still the one it read before writing.
  */
 #define OCSPREFRESH_STALE	"ocsp_responses_stale"
 

@@ -740,14 +740,37 @@ out:
 	return ret;
 }
 
+/* Clear the stale mark if it still holds the value seen before the
+ * responses file was written; a revocation meanwhile set another. */
+static int
+clear_stale(struct db *db, const char *seen)
+{
+	char *now = NULL;
+	int ret;
+
+	if ((ret = db_begin(db)) != 0)
+		return ret;
+	if ((ret = db_meta_get(db, OCSPREFRESH_STALE, &now)) == 0 &&
+	    strcmp(now, seen) == 0)
+		ret = db_meta_set(db, OCSPREFRESH_STALE, "0");
+	free(now);
+	if (ret != 0) {
+		db_rollback(db);
+		return ret == ERR_NOINPUT ? 0 : ret;
+	}
+	return db_commit(db);
+}
+
 /* 4. The cfssl responses file, when anything was signed here or by
- * pki-revoke, or it is missing (nothing due stays one index probe). */
+ * pki-revoke, or it is missing (nothing due stays one index probe).
+ * The stale mark is cleared only once the file is in place: a run that
+ * dies or fails before leaves it for the next. */
 static int
 write_responses(const struct ca_config *c, struct db *db,
     const struct page *pg, const struct counts *n)
 {
 	char *path, *stale = NULL;
-	int missing, ret;
+	int missing, is_stale, ret;
 
 	if ((path = fileio_join(c->ocsp_dir, OCSPREFRESH_RESPONSES)) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
@@ -756,14 +779,15 @@ write_responses(const struct ca_config *c, struct db *db,
 	ret = db_meta_get(db, OCSPREFRESH_STALE, &stale);
 	if (ret != 0 && ret != ERR_NOINPUT)
 		return ret;
-	ret = stale != NULL && strcmp(stale, "1") == 0;
+	is_stale = stale != NULL && strcmp(stale, "0") != 0;
+	ret = 0;
+	if (n->signed_ > 0 || missing || is_stale)
+		ret = ocsprefresh_write_responses(c, db, pg->this_update,
+		    NULL);
+	if (ret == 0 && is_stale)
+		ret = clear_stale(db, stale);
 	free(stale);
-	if (n->signed_ == 0 && !missing && !ret)
-		return 0;
-	/* cleared first: a revocation during the walk marks it again */
-	if (ret && (ret = db_meta_set(db, OCSPREFRESH_STALE, "0")) != 0)
-		return ret;
-	return ocsprefresh_write_responses(c, db, pg->this_update, NULL);
+	return ret;
 }
 
 static int

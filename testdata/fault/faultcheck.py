@@ -17,6 +17,8 @@
 #       name (".tmp-", ".new", ".prev.tmp"), one a line
 #   faultcheck.py iter DB OUTDIR OCSPDIR MARK  after one kill: integrity
 #       check, outputs, the OCSP files newer than MARK, the responses file
+#   faultcheck.py same OCSPDIR SERIAL...  the responses file holds
+#       exactly the response files of these serials, byte for byte
 #   faultcheck.py crls FILE...          CRL copies (PEM or DER, in the
 #       order taken): no number names two different CRLs; prints one
 #       path per distinct CRL, for openssl to verify
@@ -257,6 +259,21 @@ def crls(paths):
     return bad
 
 
+def same(ocspdir, serials):
+    with open(os.path.join(ocspdir, 'responses'), 'rb') as f:
+        lines = set(base64.b64decode(l.strip()) for l in f if l.strip())
+    files = set()
+    for s in serials:
+        with open(os.path.join(ocspdir, s + '.der'), 'rb') as f:
+            files.add(f.read())
+    if lines != files:
+        print('the responses file differs from the response files: %d '
+              'lines not in a file, %d files not in it'
+              % (len(lines - files), len(files - lines)))
+        return 1
+    return 0
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == 'outputs':
@@ -271,6 +288,8 @@ def main(argv):
         return responses(argv[2])
     if cmd == 'iter':
         return iteration(argv[2], argv[3], argv[4], argv[5])
+    if cmd == 'same':
+        return same(argv[2], argv[3:])
     if cmd == 'crls':
         return crls(argv[2:])
     if cmd == 'temps':

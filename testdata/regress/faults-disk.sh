@@ -22,7 +22,7 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout k.pem -subj "/CN=k.svc.dev.example.internal" \
     -addext "subjectAltName=DNS:k.svc.dev.example.internal" \
     -out req.csr 2>/dev/null
-for n in a b c; do
+for n in a b c d; do
 	check "issue $n" pki-issue --profile mtls-server --csr req.csr \
 	    --out $n.pem
 done
@@ -194,6 +194,21 @@ expect_full 74 "pki-revoke with the CA directory full" "inventory.db\|audit.log"
     '$sc';")" = "$before" ] && pass "pki-revoke: nothing revoked" ||
     fail "pki-revoke: the row changed on a full disk"
 db_ok after/inventory.db "pki-revoke, CA directory full"
+# --- the responses file: a refresh that could not write it ---------------------
+sd=$(serial d.pem)
+check "refresh with space: b's response, due since its revocation" \
+    pki-ocsp refresh
+check "pki-revoke d with space: re-signed at once" pki-revoke "$sd" \
+    --reason superseded
+full $O pki-ocsp refresh
+expect_full 74 "refresh, the responses file on a full disk" responses
+check "refresh with space again" pki-ocsp refresh
+live=$(q "SELECT serial FROM certs WHERE status IN ('issued', 'revoked')
+    AND not_after > unixepoch();")
+# shellcheck disable=SC2086
+check "the responses file holds every response, d's revocation too" \
+    python3 "$top/testdata/fault/faultcheck.py" same $O $live
+
 check "pki-crl seals the audit log" pki-crl
 check "the audit log verifies" pki-audit verify dev/audit.log
 done_testing

@@ -324,6 +324,9 @@ the inventory" || fail "$bad of $nl OCSP responses wrong"
 [ "$(wc -l <$O/responses)" = "$nl" ] &&
     pass "the responses file has one line per live certificate" ||
     fail "responses file: $(wc -l <$O/responses) lines, $nl live"
+# shellcheck disable=SC2046
+check "the responses file holds the response files, byte for byte" \
+    $FC same $O $(cut -d'|' -f1 live)
 openssl crl -in $C/dev.crl -noout -text >crl.txt
 bad=0
 for s in $(q "SELECT serial FROM certs WHERE status = 'revoked';"); do
