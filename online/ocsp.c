@@ -343,8 +343,9 @@ sign_signer(const struct ca_config *c, struct ca_key *k, X509 *cert,
 	    (ret = db_reserve(db, *serial, OCSP_SIGNER_PROFILE, requester(),
 	    hex, 0)) != 0)
 		goto out;
-	if ((ret = x509_sign(cert, cacfg_key_pkey(k), cacfg_key_type(k))) !=
-	    0 || (ret = x509_der(cert, &der, &len)) != 0) {
+	if ((ret = cacfg_key_failed(c, k, x509_sign(cert, cacfg_key_pkey(k),
+	    cacfg_key_type(k)))) != 0 || (ret = x509_der(cert, &der,
+	    &len)) != 0) {
 		db_fail(db, *serial);
 		goto out;
 	}
