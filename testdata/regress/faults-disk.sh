@@ -156,6 +156,12 @@ n=$(($(openssl crl -in $C/dev.crl -noout -crlnumber | sed 's/.*=//')))
 [ "$n" -gt "$n0" ] && pass "the next CRL is numbered above ($n > $n0)" ||
     fail "CRL number $n after $n0"
 
+full dev pki-crl
+expect_full 74 "pki-crl with the CA directory full" inventory.db
+cmp -s after/publish/crl/dev.crl $C/dev.crl &&
+    pass "pki-crl: nothing published" || fail "pki-crl: published"
+db_ok after/inventory.db "pki-crl, CA directory full"
+
 # --- pki-ocsp refresh: the publish directory on a full disk --------------------
 sa=$(serial a.pem)
 cp $O/$sa.der before-a.der

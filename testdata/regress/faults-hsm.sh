@@ -4,7 +4,7 @@
 # SoftHSM2 until the Nth C_Sign, which fails with CKR_DEVICE_ERROR (or,
 # in the second mode, CKR_DEVICE_REMOVED, the token pulled, and every
 # later call CKR_DEVICE_REMOVED or CKR_TOKEN_NOT_PRESENT).  pki-issue
-# --batch of many requests and pki-crl must exit 69 with a message
+# --batch of many requests, pki-crl and pki-ocsp init-signer must exit 69 with a message
 # naming the token and the PKCS#11 error; every certificate the
 # inventory records as issued is one that was signed (a file exists for
 # it, identical, and it verifies), no pending row is left, and nothing
@@ -94,9 +94,26 @@ expect_exit 69 "pki-crl, the token pulled at the first signature" \
 cmp -s crl.before dev/publish/crl/dev.crl &&
     pass "pki-crl: still untouched" || fail "pki-crl: changed"
 
+# --- pki-ocsp init-signer: the signer's certificate is signed by the CA key ---
+# (The OCSP signer's own key is always an encrypted file, so refresh
+# never signs in a token.)
+expect_exit 69 "init-signer, the signature of the signer fails" \
+    env P11FAIL_MODE=device P11FAIL_AFTER=2 pki-ocsp init-signer
+grep -q "HSM.*token=dev-ca" "$T/.err" &&
+    pass "init-signer: the message names the token" ||
+    { fail "init-signer: message"; head -3 "$T/.err"; }
+[ ! -e dev/ocsp-signer.pem ] && [ ! -e dev/ocsp-signer.key ] &&
+    [ "$(q "SELECT count(*) FROM certs WHERE profile = 'ocsp-signer' AND
+    status IN ('issued', 'pending');")" = 0 ] &&
+    pass "init-signer: no signer written or recorded as issued" ||
+    fail "init-signer: $(ls dev; q "SELECT status FROM certs WHERE
+    profile = 'ocsp-signer';")"
+
 # --- the token back -------------------------------------------------------------
 check "the token back: pki-issue" pki-issue --profile mtls-server \
     --csr req.csr --out after.pem
-check "the token back: pki-crl" pki-crl
+check "the token back: init-signer" pki-ocsp init-signer
+check "the token back: refresh" pki-ocsp refresh
+check "the token back: pki-crl (seals the audit log)" pki-crl
 check "the audit log verifies" pki-audit verify dev/audit.log
 done_testing
