@@ -645,6 +645,7 @@ precheck(struct batch *b)
 static void
 write_chunk(struct batch *b, size_t start, size_t m)
 {
+	char why[512];
 	unsigned char *pem;
 	size_t i, len;
 	int ret;
@@ -657,9 +658,13 @@ write_chunk(struct batch *b, size_t start, size_t m)
 			    0644);
 			free(pem);
 		}
-		if (ret != 0)
-			fail_line(b, i, ret);
-		else
+		if (ret != 0) {
+			/* err_msg() is err_set()'s buffer: copy it first. */
+			snprintf(why, sizeof(why), "%s", err_msg());
+			fail_line(b, i, err_set(ret, "%s; certificate %s was "
+			    "issued and recorded in the inventory but not "
+			    "handed out", why, b->items[i].serial));
+		} else
 			printf("%s %s\n", b->items[i].serial,
 			    b->lines[i].out);
 	}

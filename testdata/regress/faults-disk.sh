@@ -123,6 +123,9 @@ full outfull pki-issue --batch b.batch
 expect_full 74 "pki-issue --batch on a full disk" outfull/
 [ -z "$(find after -name '*.pem')" ] && pass "batch: no certificate file" ||
     fail "batch: files $(ls after)"
+[ "$(grep -c "issued and recorded" "$T/.err")" = 20 ] &&
+    pass "batch: each line says its certificate was recorded" ||
+    fail "batch: $(grep -c "issued and recorded" "$T/.err") lines say so"
 no_temps after "pki-issue --batch"
 db_ok $DB "pki-issue --batch"
 
