@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -289,6 +290,44 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return ret;
+}
+
+void
+fileio_sweep_temps(const char *path, long long min_age)
+{
+	char *copy = strdup(path), *dir, *base, *victim;
+	struct dirent *de;
+	struct stat st;
+	size_t blen;
+	DIR *d = NULL;
+	time_t now = time(NULL);
+
+	if (copy == NULL)
+		return;
+	base = strrchr(copy, '/');
+	dir = base != NULL ? copy : ".";
+	if (base != NULL)
+		*base++ = '\0';
+	else
+		base = copy;
+	blen = strlen(base);
+	if ((d = opendir(dir[0] != '\0' ? dir : "/")) == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != blen + 11 ||
+		    strncmp(de->d_name, base, blen) != 0 ||
+		    strncmp(de->d_name + blen, ".tmp-", 5) != 0 ||
+		    (victim = fileio_join(dir, de->d_name)) == NULL)
+			continue;
+		if (lstat(victim, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (long long)(now - st.st_mtime) >= min_age)
+			(void)unlink(victim);
+		free(victim);
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	free(copy);
 }
 
 int

@@ -618,6 +618,8 @@ publish_file(const char *path, const unsigned char *buf, size_t len)
 {
 	int ret;
 
+	/* What a killed run left in the served directory, an hour on. */
+	fileio_sweep_temps(path, 3600);
 	if ((ret = keep_previous(path)) != 0)
 		return ret;
 	return fileio_write_atomic(path, buf, len, 0644, 1);

@@ -278,7 +278,7 @@ secs "all four"
 # --- all four at once -----------------------------------------------------------
 mkdir -p out/mix
 problems=0; badexit=0; i=0; mixed=$KILLS
-[ "${PKI_SUITE:-release}" = release ] && mixed=$((KILLS / 2))
+[ "${PKI_SUITE:-release}" = release ] && mixed=6
 q "SELECT serial FROM certs WHERE status = 'issued' AND profile =
     'mtls-server' ORDER BY random() LIMIT $mixed;" >victims
 while [ $i -lt $mixed ]; do
@@ -347,6 +347,15 @@ grep -o '"serials":\[[^]]*' dev/audit.log | grep -o '[0-9A-F]\{8,\}' |
     sort -u >audited.list
 echo "# issued rows that no audit entry names: $(comm -23 issued.list \
     audited.list | wc -l) of $(wc -l <issued.list)"
+# pki-crl removes what a killed run left in its directory, an hour on.
+touch -d '2 hours ago' $C/dev.crl.tmp-Stale1 $C/dev.crl.der.tmp-Stale2
+touch $C/dev.crl.tmp-Fresh1
+check "pki-crl after planted temporary files" pki-crl
+[ ! -e $C/dev.crl.tmp-Stale1 ] && [ ! -e $C/dev.crl.der.tmp-Stale2 ] &&
+    [ -e $C/dev.crl.tmp-Fresh1 ] &&
+    pass "pki-crl removes temporary files an hour old, not newer ones" ||
+    fail "pki-crl sweep: $(ls $C)"
+rm -f $C/dev.crl.tmp-Fresh1
 # What the kills left in the served directories (never a published name:
 # inv_temps above found only temporary names).
 sort -u temps.all | sed 's,.*/,,; s/[0-9A-F]\{6,\}/S/g' | sort | uniq -c |
