@@ -1398,6 +1398,19 @@ cacfg_key_pkey(const struct ca_key *k)
 	return k->key;
 }
 
+int
+cacfg_key_failed(const struct ca_config *c, const struct ca_key *k,
+    int ret)
+{
+	char why[768];
+
+	if (k == NULL || k->hsm == NULL || ret != ERR_UNAVAILABLE)
+		return ret;
+	snprintf(why, sizeof(why), "%s", err_msg());
+	return err_set(ret, "the HSM holding the key of CA %s (%s, module "
+	    "%s) failed: %s", c->name, c->hsm_uri, c->hsm_module, why);
+}
+
 enum key_type
 cacfg_key_type(const struct ca_key *k)
 {

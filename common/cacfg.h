@@ -262,6 +262,14 @@ int	cacfg_open_audit_key(const struct ca_config *c,
 /* The signing key (owned by k; in the token or in memory) and its type,
  * for x509_sign(), X509_CRL_sign(), OCSP_basic_sign(). */
 EVP_PKEY *cacfg_key_pkey(const struct ca_key *k);
+
+/*
+ * After a signature with k failed with ret: for a key in a token and
+ * ERR_UNAVAILABLE, the message is prefixed with the token's URI and the
+ * module, so that the operator knows which HSM to look at.  Returns ret.
+ */
+int	cacfg_key_failed(const struct ca_config *c, const struct ca_key *k,
+	    int ret);
 enum key_type cacfg_key_type(const struct ca_key *k);
 
 /* The audit key (libsodium's 64-byte Ed25519 secret key, in locked

@@ -215,7 +215,14 @@ static int
 sql_err(struct db *db, int rc, const char *what)
 {
 	const char *msg = sqlite3_errmsg(db->h);
+	int e = sqlite3_system_errno(db->h);
 
+	/* A full disk reaches here as SQLITE_FULL, or as an I/O error
+	 * (growing the -shm or -wal file): say it plainly. */
+	if ((rc & 0xff) == SQLITE_FULL || (((rc & 0xff) == SQLITE_IOERR ||
+	    (rc & 0xff) == SQLITE_CANTOPEN) && (e == ENOSPC || e == EDQUOT)))
+		return err_set(ERR_IO, "%s: %s: no space left on device "
+		    "(sqlite: %s)", db->path, what, msg);
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -133,6 +134,21 @@ write_some(int fd, const char *path, const void *buf, size_t len, int sync)
 	return 0;
 }
 
+/* A file could not be created: a full or broken disk is an I/O error
+ * (74), anything else (permissions, a missing directory) as before. */
+static int
+create_error(const char *path)
+{
+	if (errno == ENOSPC || errno == EDQUOT)
+		return err_set(ERR_IO, "%s: cannot create: no space left on "
+		    "device", path);
+	if (errno == EIO || errno == EROFS)
+		return err_set(ERR_IO, "%s: cannot create: %s", path,
+		    strerror(errno));
+	return err_set(ERR_EXISTS, "%s: cannot create: %s", path,
+	    strerror(errno));
+}
+
 static int
 write_all(int fd, const char *path, const void *buf, size_t len)
 {
@@ -165,7 +181,7 @@ fileio_write_new(const char *path, const void *buf, size_t len, mode_t mode)
 	if (fd == -1) {
 		if (errno == EEXIST)
 			return err_set(ERR_EXISTS, "%s: already exists", path);
-		return err_set(ERR_EXISTS, "%s: %s", path, strerror(errno));
+		return create_error(path);
 	}
 	/* The mode asked for, whatever the umask: public outputs are 0644
 	 * even in programs that set umask 077. */
@@ -278,8 +294,7 @@ write_published(const char *path, const void *buf, size_t len, mode_t mode,
 		return err_set(ERR_INTERNAL, "out of memory");
 	snprintf(tmp, tmplen, "%s.tmp-XXXXXX", path);
 	if ((fd = mkstemp(tmp)) == -1) {
-		ret = err_set(ERR_EXISTS, "%s: cannot create: %s", path,
-		    strerror(errno));
+		ret = create_error(path);
 		goto out;
 	}
 	if (fchmod(fd, mode) == -1) {
@@ -326,6 +341,44 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return ret;
+}
+
+void
+fileio_sweep_temps(const char *path, long long min_age)
+{
+	char *copy = strdup(path), *dir, *base, *victim;
+	struct dirent *de;
+	struct stat st;
+	size_t blen;
+	DIR *d = NULL;
+	time_t now = time(NULL);
+
+	if (copy == NULL)
+		return;
+	base = strrchr(copy, '/');
+	dir = base != NULL ? copy : ".";
+	if (base != NULL)
+		*base++ = '\0';
+	else
+		base = copy;
+	blen = strlen(base);
+	if ((d = opendir(dir[0] != '\0' ? dir : "/")) == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != blen + 11 ||
+		    strncmp(de->d_name, base, blen) != 0 ||
+		    strncmp(de->d_name + blen, ".tmp-", 5) != 0 ||
+		    (victim = fileio_join(dir, de->d_name)) == NULL)
+			continue;
+		if (lstat(victim, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (long long)(now - st.st_mtime) >= min_age)
+			(void)unlink(victim);
+		free(victim);
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	free(copy);
 }
 
 int

@@ -66,6 +66,14 @@ int	fileio_write_linked(const char *path, const void *buf, size_t len,
 /* Flush the file system holding path to disk (syncfs). */
 int	fileio_sync(const char *path);
 
+/*
+ * Remove what a killed writer of path left: regular files named
+ * "<path>.tmp-XXXXXX" (the temporary names of fileio_write_atomic())
+ * last modified at least min_age seconds ago, so that a writer still
+ * at work is never disturbed.  Best effort: errors are ignored.
+ */
+void	fileio_sweep_temps(const char *path, long long min_age);
+
 /* 1 if path exists (any type, links not followed), 0 if not. */
 int	fileio_exists(const char *path);
 

@@ -45,6 +45,7 @@ struct issuer {
 	struct cached_profile profiles[MAX_PROFILES];
 	size_t nprofiles;
 	pthread_mutex_t sign_lock;	/* token keys sign one at a time */
+	int key_failed;			/* the token failed: sign no more */
 };
 
 static int
@@ -413,8 +414,15 @@ issuer_sign(struct issuer *is, struct issue_item *it)
 	}
 	if (locked)
 		pthread_mutex_lock(&is->sign_lock);
-	ret = x509_sign(it->cert, cacfg_key_pkey(is->key),
-	    cacfg_key_type(is->key));
+	/* After a token failure, no further request goes to the token. */
+	if (is->key_failed)
+		ret = err_set(ERR_UNAVAILABLE, "not signed: the HSM failed "
+		    "earlier in this run");
+	else if ((ret = x509_sign(it->cert, cacfg_key_pkey(is->key),
+	    cacfg_key_type(is->key))) != 0) {
+		is->key_failed = locked && ret == ERR_UNAVAILABLE;
+		ret = cacfg_key_failed(is->cfg, is->key, ret);
+	}
 	if (locked)
 		pthread_mutex_unlock(&is->sign_lock);
 	if (ret != 0) {

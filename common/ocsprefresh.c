@@ -6,14 +6,19 @@
  * and renamed over it, so a reader never sees a partial response or a
  * partial responses file; the inventory is told of a response only
  * after its file is on disk (fsync before db_set_ocsp()).  The
- * PIN lives in secmem and is freed (wiped) before returning.
+ * PIN lives in secmem and is freed (wiped) before returning.  Writers
+ * of response files hold ocsprefresh_lock() from reading a row to
+ * recording its response.
  */
+#include <sys/file.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -73,6 +78,37 @@ out:
 	return ret;
 }
 
+int
+ocsprefresh_lock(const struct ca_config *c, int *fd)
+{
+	char *path;
+	int ret = 0;
+
+	if ((path = fileio_join(c->dir, OCSPREFRESH_LOCK)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1)
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	else
+		while (flock(*fd, LOCK_EX) == -1)
+			if (errno != EINTR) {
+				ret = err_set(ERR_IO, "%s: %s", path,
+				    strerror(errno));
+				close(*fd);
+				*fd = -1;
+				break;
+			}
+	free(path);
+	return ret;
+}
+
+void
+ocsprefresh_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);
+}
+
 /* DIR/NAME + suffix, malloc'd. */
 static char *
 ocsp_path(const struct ca_config *c, const char *name, const char *suffix)
@@ -103,15 +139,20 @@ ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
 {
 	struct db_cert row;
 	struct ocsp_entry e;
+	struct timespec ts;
 	unsigned char *der = NULL;
-	char hash[65];
+	char hash[65], mark[64];
 	size_t len;
 	time_t next = now + (time_t)c->ocsp_validity;
-	int ret;
+	int ret, lock = -1;
 
 	memset(&row, 0, sizeof(row));
-	if ((ret = db_get(db, serial, &row)) != 0)
+	/* The row is read under the lock: see ocsprefresh_lock(). */
+	if ((ret = ocsprefresh_lock(c, &lock)) != 0 ||
+	    (ret = db_get(db, serial, &row)) != 0) {
+		ocsprefresh_unlock(lock);
 		return ret;
+	}
 	if ((ret = db_ocsp_status_hash(&row, hash)) != 0)
 		goto out;
 	memset(&e, 0, sizeof(e));
@@ -126,8 +167,14 @@ ocsprefresh_one(const struct ca_config *c, const struct ocsp_signer *s,
 	if ((ret = db_set_ocsp(db, row.serial, (long long)now,
 	    (long long)next, hash)) != 0)
 		goto out;
-	ret = db_meta_set(db, OCSPREFRESH_STALE, "1");
+	/* A value of its own, so that a refresh writing the responses file
+	 * meanwhile does not clear it: see OCSPREFRESH_STALE. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(mark, sizeof(mark), "%lld.%09ld.%ld", (long long)ts.tv_sec,
+	    ts.tv_nsec, (long)getpid());
+	ret = db_meta_set(db, OCSPREFRESH_STALE, mark);
 out:
+	ocsprefresh_unlock(lock);
 	free(der);
 	db_cert_clear(&row);
 	return ret;

@@ -27,11 +27,30 @@
 #define OCSPREFRESH_RESPONSES	"responses"
 
 /*
- * The inventory's meta key that ocsprefresh_one() sets to "1": the
- * responses file lags a response file, and the next pki-ocsp refresh
- * rewrites it (then sets "0").
+ * The inventory's meta key that ocsprefresh_one() sets to a value of
+ * its own (time and pid; anything but "0" means stale): the responses
+ * file lags a response file, and the next pki-ocsp refresh rewrites it,
+ * then sets "0" if the value is still the one it read before writing.
  */
 #define OCSPREFRESH_STALE	"ocsp_responses_stale"
+
+/* The lock file of ocsprefresh_lock(), in the CA directory. */
+#define OCSPREFRESH_LOCK	"ocsp.lock"
+
+/*
+ * Serialise the writers of response files: pki-ocsp refresh holds the
+ * lock from reading a page of rows to recording it, ocsprefresh_one()
+ * (pki-revoke) while it re-signs one serial.  So a response signed from
+ * a row read before a revocation is never renamed over the revoked
+ * response written after it, and two runs never share one serial's
+ * temporary file.  An exclusive flock() on DIR/ocsp.lock (outside the
+ * publish directory), released by ocsprefresh_unlock() or by the death
+ * of the process.  Sets *fd (-1 on failure); returns 0 or ERR_IO.
+ */
+int	ocsprefresh_lock(const struct ca_config *c, int *fd);
+
+/* Release the lock; -1 is fine. */
+void	ocsprefresh_unlock(int fd);
 
 /*
  * Create the CA's OCSP publish directory if missing and check that it

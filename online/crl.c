@@ -322,9 +322,9 @@ build_and_sign(struct crlrun *c, unsigned shard, unsigned long long number,
 	    (ret = keytype_generate(type, &throwaway)) != 0 ||
 	    (ret = crl_sign(tmpl, throwaway, type)) != 0 ||
 	    (ret = lint(tmpl, c->cert)) != 0 ||
-	    (ret = crlstream_sign(s, tmpl, cacfg_key_pkey(c->key), type,
-	    delta ? &c->dder : &c->der, delta ? &c->dderlen :
-	    &c->derlen)) != 0)
+	    (ret = cacfg_key_failed(c->cfg, c->key, crlstream_sign(s, tmpl,
+	    cacfg_key_pkey(c->key), type, delta ? &c->dder : &c->der,
+	    delta ? &c->dderlen : &c->derlen))) != 0)
 		goto out;
 	if (crlstream_verify(s, c->cert) != 0)
 		ret = err_set(ERR_NO, "the signed CRL does not verify under "
@@ -588,6 +588,8 @@ publish_file(const char *path, const unsigned char *buf, size_t len)
 {
 	int ret;
 
+	/* What a killed run left in the served directory, an hour on. */
+	fileio_sweep_temps(path, 3600);
 	if ((ret = keep_previous(path)) != 0)
 		return ret;
 	return fileio_write_atomic(path, buf, len, 0644, 1);

@@ -464,7 +464,15 @@ issue_single(const struct opts *o, struct issuer *is)
 		err_set(ret, "%s", item.error);
 		goto out;
 	}
-	ret = write_outputs(o, is, item.cert, key, pass);
+	if ((ret = write_outputs(o, is, item.cert, key, pass)) != 0) {
+		/* err_msg() is the buffer err_set() writes: copy it first. */
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err_msg());
+		err_set(ret, "%s; certificate %s was issued and recorded in "
+		    "the inventory but not handed out: ask again, and revoke "
+		    "it if you like", why, item.serial);
+	}
 out:
 	secmem_free(pass);
 	issue_item_clear(&item);
@@ -654,13 +662,20 @@ write_one(void *arg, size_t k)
 	size_t len;
 	int ret = 0;
 
+	char why[512];
+
 	if (b->items[i].ret == 0 &&
 	    (ret = x509_pem(b->items[i].cert, &pem, &len)) == 0) {
 		ret = fileio_write_linked(l->out, pem, len, 0644);
 		free(pem);
 	}
-	if (ret != 0)
-		fail_line(b, i, ret);
+	if (ret != 0) {
+		/* err_msg() is err_set()'s buffer: copy it first. */
+		snprintf(why, sizeof(why), "%s", err_msg());
+		fail_line(b, i, err_set(ret, "%s; certificate %s was issued "
+		    "and recorded in the inventory but not handed out", why,
+		    b->items[i].serial));
+	}
 	issue_item_release(&b->items[i]);
 	X509_REQ_free(l->csr);
 	EVP_PKEY_free(l->key);

@@ -358,8 +358,9 @@ sign_signer(const struct ca_config *c, struct ca_key *k, X509 *cert,
 	    (ret = db_reserve(db, *serial, OCSP_SIGNER_PROFILE, requester(),
 	    hex, 0)) != 0)
 		goto out;
-	if ((ret = x509_sign(cert, cacfg_key_pkey(k), cacfg_key_type(k))) !=
-	    0 || (ret = x509_der(cert, &der, &len)) != 0) {
+	if ((ret = cacfg_key_failed(c, k, x509_sign(cert, cacfg_key_pkey(k),
+	    cacfg_key_type(k)))) != 0 || (ret = x509_der(cert, &der,
+	    &len)) != 0) {
 		db_fail(db, *serial);
 		goto out;
 	}
@@ -561,6 +562,11 @@ record_batch(struct db *db, struct batch *b, struct counts *n)
 	size_t i;
 	int ret;
 
+	/* A file that cannot be written is the disk's fault, not the
+	 * record's: stop (exit 74); the page stays due. */
+	for (i = 0; i < b->n; i++)
+		if (b->items[i].ret == ERR_IO)
+			return err_set(ERR_IO, "%s", b->items[i].error);
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
 		if (it->ret != 0) {
@@ -697,7 +703,7 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
 	struct committer k;
 	struct db_filter f;
 	struct batch *cur, *prev = NULL;
-	int ret, i = 0;
+	int ret, i = 0, lock = -1;
 
 	memset(&k, 0, sizeof(k));
 	memset(&f, 0, sizeof(f));
@@ -708,6 +714,12 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
 		    c->ocsp_validity - c->ocsp_refresh + 1;
 	f.lean = 1;
 	f.limit = PAGE;
+	/* From reading the first rows to recording the last: a
+	 * revocation's re-signing waits, see ocsprefresh_lock().  Pages
+	 * overlap (one is recorded while the next is signed), so the lock
+	 * is held for the whole run, not page by page. */
+	if ((ret = ocsprefresh_lock(c, &lock)) != 0)
+		return ret;
 	do {
 		cur = &pg->b[i];
 		pg->rows = 0;
@@ -734,6 +746,7 @@ refresh_pages(const struct opts *o, const struct ca_config *c,
 	} while (pg->rows == PAGE);
 	if (ret == 0 && prev != NULL)
 		ret = record_batch(db, prev, n);
+	ocsprefresh_unlock(lock);
 	batch_clear(&pg->b[0]);
 	batch_clear(&pg->b[1]);
 	return ret;
@@ -815,14 +828,37 @@ out:
 	return ret;
 }
 
+/* Clear the stale mark if it still holds the value seen before the
+ * responses file was written; a revocation meanwhile set another. */
+static int
+clear_stale(struct db *db, const char *seen)
+{
+	char *now = NULL;
+	int ret;
+
+	if ((ret = db_begin(db)) != 0)
+		return ret;
+	if ((ret = db_meta_get(db, OCSPREFRESH_STALE, &now)) == 0 &&
+	    strcmp(now, seen) == 0)
+		ret = db_meta_set(db, OCSPREFRESH_STALE, "0");
+	free(now);
+	if (ret != 0) {
+		db_rollback(db);
+		return ret == ERR_NOINPUT ? 0 : ret;
+	}
+	return db_commit(db);
+}
+
 /* 4. The cfssl responses file, when anything was signed here or by
- * pki-revoke, or it is missing (nothing due stays one index probe). */
+ * pki-revoke, or it is missing (nothing due stays one index probe).
+ * The stale mark is cleared only once the file is in place: a run that
+ * dies or fails before leaves it for the next. */
 static int
 write_responses(const struct ca_config *c, struct db *db,
     const struct page *pg, const struct counts *n)
 {
 	char *path, *stale = NULL;
-	int missing, ret;
+	int missing, is_stale, ret;
 
 	if ((path = fileio_join(c->ocsp_dir, OCSPREFRESH_RESPONSES)) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
@@ -831,14 +867,15 @@ write_responses(const struct ca_config *c, struct db *db,
 	ret = db_meta_get(db, OCSPREFRESH_STALE, &stale);
 	if (ret != 0 && ret != ERR_NOINPUT)
 		return ret;
-	ret = stale != NULL && strcmp(stale, "1") == 0;
+	is_stale = stale != NULL && strcmp(stale, "0") != 0;
+	ret = 0;
+	if (n->signed_ > 0 || missing || is_stale)
+		ret = ocsprefresh_write_responses(c, db, pg->this_update,
+		    NULL);
+	if (ret == 0 && is_stale)
+		ret = clear_stale(db, stale);
 	free(stale);
-	if (n->signed_ == 0 && !missing && !ret)
-		return 0;
-	/* cleared first: a revocation during the walk marks it again */
-	if (ret && (ret = db_meta_set(db, OCSPREFRESH_STALE, "0")) != 0)
-		return ret;
-	return ocsprefresh_write_responses(c, db, pg->this_update, NULL);
+	return ret;
 }
 
 static int

@@ -8,6 +8,10 @@
  * window, or a published CRL is past its nextUpdate, so that cron can
  * alert.  --scan reads certificate files on disk (PEM, DER, PKCS#12
  * without a passphrase) and lists those the inventory does not know.
+ * --status pending lists the serials recorded as pending (an issuance
+ * under way, or one whose process died between drawing the serial and
+ * recording the certificate: nothing was handed out), with their age;
+ * every report counts them, and notes those older than a minute.
  *
  * Read-only: the inventory is opened without creating it and walked one
  * row at a time with db_each() (never loaded whole); no key is opened
@@ -42,6 +46,7 @@
 #define PROG		"pki-report"
 #define WARN_DEFAULT	(14LL * 86400)
 #define MAX_GROUPS	256	/* (status, profile) pairs counted */
+#define PENDING_STALE	60	/* seconds: no issuance takes longer */
 
 enum format { FMT_TABLE, FMT_JSON, FMT_PROM };
 
@@ -75,6 +80,9 @@ struct report {
 	long long warned;	/* certificates in the warning window */
 	int other_warnings;	/* CA, signer, CRL */
 	long long ocsp_oldest;	/* smallest thisUpdate, 0: none */
+	long long pending;	/* pending rows */
+	long long pending_oldest;	/* smallest created, 0: none */
+	long long pending_stale;	/* older than PENDING_STALE */
 	struct group groups[MAX_GROUPS];
 	size_t ngroups;
 };
@@ -82,8 +90,8 @@ struct report {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: %s [--ca DIR] [--status issued|revoked|expired|all]"
-	    " [--profile P]\n"
+	fprintf(f, "usage: %s [--ca DIR] "
+	    "[--status issued|revoked|expired|pending|all] [--profile P]\n"
 	    "       [--name SUBSTR] [--expiring D] [--warn D]\n"
 	    "       [--format table|json|prometheus] [--out FILE]\n"
 	    "       %s --scan [--ca DIR] [--warn D] [--format table|json] "
@@ -151,9 +159,10 @@ check_args(struct opts *o, int argc, char **argv)
 		return ret;
 	if (o->status != NULL && strcmp(o->status, "issued") != 0 &&
 	    strcmp(o->status, "revoked") != 0 &&
-	    strcmp(o->status, "expired") != 0 && strcmp(o->status, "all") != 0)
+	    strcmp(o->status, "expired") != 0 &&
+	    strcmp(o->status, "pending") != 0 && strcmp(o->status, "all") != 0)
 		return err_set(ERR_USAGE, "--status %s: use issued, revoked, "
-		    "expired or all", o->status);
+		    "expired, pending or all", o->status);
 	if (o->scan) {
 		if (o->status || o->profile || o->name || o->expiring)
 			return err_set(ERR_USAGE, "--scan takes no filters");
@@ -377,6 +386,49 @@ wanted(const struct report *r, const char *status)
 	return strcmp(want, status) == 0;
 }
 
+/* A pending row: counted always, listed under --status pending. */
+static int
+visit_pending(void *arg, const struct db_cert *c)
+{
+	struct report *r = arg;
+	struct json_buf *j = NULL;
+	const char *text;
+	char t[21];
+	long long age = (long long)r->now - c->created;
+	int ret;
+
+	r->pending++;
+	if (r->pending_oldest == 0 || c->created < r->pending_oldest)
+		r->pending_oldest = c->created;
+	r->pending_stale += age > PENDING_STALE;
+	if (r->o->status == NULL || strcmp(r->o->status, "pending") != 0)
+		return 0;
+	time_text(c->created, t);
+	if (r->o->format == FMT_TABLE) {
+		if (r->rows++ == 0)
+			fprintf(r->f, "%-40s %-7s %-16s %-20s %8s  %s\n",
+			    "SERIAL", "STATUS", "PROFILE", "RESERVED", "AGE(S)",
+			    "REQUESTER");
+		fprintf(r->f, "%-40s %-7s %-16s %-20s %8lld  %s\n", c->serial,
+		    "pending", c->profile, t, age, c->requester);
+		return 0;
+	}
+	if (r->o->format != FMT_JSON || (ret = json_new(&j)) != 0)
+		return 0;
+	json_begin_object(j, NULL);
+	json_add_str(j, "serial", c->serial);
+	json_add_str(j, "status", "pending");
+	json_add_str(j, "profile", c->profile);
+	json_add_str(j, "requester", c->requester);
+	json_add_str(j, "reserved", t);
+	json_add_int(j, "age_s", age);
+	json_end_object(j);
+	if ((ret = json_text(j, &text, NULL)) == 0)
+		fprintf(r->f, "%s\n%s", r->rows++ > 0 ? "," : "[", text);
+	json_free(j);
+	return ret;
+}
+
 static int
 visit(void *arg, const struct db_cert *c)
 {
@@ -413,8 +465,14 @@ walk(struct report *r)
 {
 	struct db_filter f;
 	const char *s = r->o->status;
+	int ret;
 
 	memset(&f, 0, sizeof(f));
+	f.status = "pending";
+	if ((ret = db_each(r->db, &f, visit_pending, r)) != 0 ||
+	    (s != NULL && strcmp(s, "pending") == 0))
+		return ret;
+	f.status = NULL;
 	f.profile = r->o->profile;
 	f.name = r->o->name;
 	if (s != NULL && strcmp(s, "revoked") == 0)
@@ -570,6 +628,17 @@ prom_tail(const struct report *r, long long ca_end, long long signer_end,
 	}
 	prom_crls(r, crl, 0);
 	prom_crls(r, crl, 1);
+	prom_family(r->f, "pki_pending_serials", "Serials recorded as "
+	    "pending: issuances under way, or interrupted (nothing was "
+	    "handed out for them).");
+	prom_ca(r, "pki_pending_serials", r->pending);
+	if (r->pending_oldest != 0) {
+		prom_family(r->f, "pki_pending_oldest_seconds", "Age of the "
+		    "oldest pending serial; above a minute, an issuance was "
+		    "interrupted.");
+		prom_ca(r, "pki_pending_oldest_seconds",
+		    now - r->pending_oldest);
+	}
 }
 
 /* The CA, the signer and the CRLs: warnings, and the Prometheus tail. */
@@ -794,6 +863,12 @@ verdict(const struct report *r)
 		    "unmanaged " : "", r->warned == 1 ? "" : "s",
 		    r->warned == 1 ? "s" : "", r->o->warn != NULL ?
 		    r->o->warn : "14d");
+	if (r->pending_stale > 0 && !r->o->scan)
+		fprintf(stderr, "%s: note: %lld issuance%s interrupted "
+		    "(serial%s pending for more than %d s, never handed out): "
+		    "pki-report --status pending\n", PROG, r->pending_stale,
+		    r->pending_stale == 1 ? " was" : "s were",
+		    r->pending_stale == 1 ? "" : "s", PENDING_STALE);
 	if (r->warned > 0 || r->other_warnings > 0)
 		return err_set(ERR_NO, "something is inside the warning "
 		    "window");
