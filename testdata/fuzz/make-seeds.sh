@@ -98,8 +98,17 @@ EOF
 "$bin/pki-ca-install" --ca dev --yes dev.pem root/root.pem >/dev/null
 "$bin/pki-ocsp" init-signer --ca dev >/dev/null 2>&1 || true
 cp dev/ca.yaml "$out/cacfg/ca-installed.yaml"
-cp dev-init.yaml "$out/cacfg/init-dev.yaml"
+# As an init file elsewhere: profiles next to it (fuzz_cacfg reads it from
+# /proc/self/fd, whose "." exists), a pin_file path that reads the same
+# on every machine.
+sed -e "s|directory: $pol|directory: .|" \
+    -e "s|pin_file: .*|pin_file: /etc/pki/dev.pass|" dev-init.yaml \
+    >"$out/cacfg/init-dev.yaml"
 cp "$pol/ca-prod.yaml" "$out/cacfg/init-prod.yaml"
+for f in ca-new ca-installed; do
+	sed -i -e "s|$tmp|/srv/pki|g" -e "s|$pol|/srv/pki/policies|g" \
+	    "$out/cacfg/$f.yaml"
+done
 
 # --- shares: sheets, blocks, QR payloads -----------------------------------
 cp root/share-1.txt "$out/share/sheet-1.txt"
@@ -203,5 +212,27 @@ openssl ocsp -issuer "$fix/lint/root.pem" -serial 0x0F -no_nonce \
 # The GET form: /base64, URL-encoded.
 printf '/%s' "$(base64 -w0 <"$out/ocsp/01AB.der" | sed -e 's|+|%2B|g' \
     -e 's|/|%2F|g' -e 's|=|%3D|g')" >"$out/ocsp/get-01AB"
+
+# --- a dictionary for the YAML targets --------------------------------------
+{
+	echo '# yaml.dict: libFuzzer dictionary for the YAML targets (README).'
+	echo '# Written by make-seeds.sh: the keys of every configuration file'
+	echo '# in policies/ and testdata/fixtures/, values that the loaders'
+	echo '# treat specially, and the punctuation of plain YAML.'
+	{
+		grep -ohE '^[[:space:]-]*[a-z_]+:' "$pol"/*.yaml \
+		    "$fix"/*/*.yaml "$out"/cacfg/*.yaml
+		grep -ohE '[{,] *[a-z_]+:' "$pol"/*.yaml "$out"/*/*.yaml
+	} | sed -E 's/^[[:space:]{,-]*//' | sort -u | sed 's/.*/"& "/'
+	for v in true false null '~' p256 p384 rsa3072 rsa4096 rsa ed25519 \
+	    shamir none '{shard}' 'http://' 'pkcs11:' 'token=' 'object=' \
+	    'type=private' '*.' '/16' '::/' 30d 12h 5m 0s; do
+		printf '"%s"\n' "$v"
+	done
+	for v in '\x0a- ' '\x0a  ' ': ' '{ ' ' }' '[' ']' ', ' '\x22' "'" '#' \
+	    '|' '>' '&a' '*a' '!!str' '---' '...' '%YAML 1.1'; do
+		printf '"%s"\n' "$v"
+	done
+} >"$here/yaml.dict"
 
 du -sh "$out" | sed 's/^/make-seeds.sh: corpus size /'
