@@ -24,7 +24,8 @@ pol=$top/policies
 out=$here/corpus
 machine_key=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 
-for p in pki-root-keygen pki-ca-init pki-root-sign pki-ca-install pki-ocsp; do
+for p in pki-root-keygen pki-ca-init pki-root-sign pki-root-crl pki-ca-install \
+    pki-ocsp; do
 	[ -x "$bin/$p" ] || { echo "make-seeds.sh: run make first" >&2; exit 69; }
 done
 tmp=$(mktemp -d)
@@ -33,7 +34,7 @@ cd "$tmp"
 
 rm -rf "$out"
 for t in audit backup base32 cacfg ceremonycfg certfile csr json keyfile \
-    lint ocsp policy profile qr share signcfg yaml; do
+    ledger lint ocsp policy profile qr share signcfg yaml; do
 	mkdir -p "$out/$t"
 done
 
@@ -95,6 +96,8 @@ crl:
 EOF
 "$bin/pki-root-sign" --rehearsal --yes --pin-file machine.pin sign.yaml \
     >/dev/null
+"$bin/pki-root-crl" --rehearsal --yes --pin-file machine.pin sign.yaml \
+    >/dev/null
 "$bin/pki-ca-install" --ca dev --yes dev.pem root/root.pem >/dev/null
 "$bin/pki-ocsp" init-signer --ca dev >/dev/null 2>&1 || true
 cp dev/ca.yaml "$out/cacfg/ca-installed.yaml"
@@ -133,6 +136,16 @@ cp root/root-backup.bin "$out/backup/root-backup.bin"
 cp root/transcript.log "$out/audit/transcript.log"
 cp dev/audit.log "$out/audit/ca-audit.log"
 cp root/ledger.log "$out/audit/ledger.log"
+# fuzz_ledger takes a script, "ACTION MEMBERS" or "seal" a line.
+script() {
+	sed -E -e 's/^\{"seq":[0-9]+,"time":"[^"]*","program":"[^"]*",/{/' \
+	    -e 's/^\{"version":"[^"]*","action":"seal",.*/seal/' \
+	    -e 's/^\{"version":"[^"]*","action":"([^"]*)",?(.*),"prev":"[0-9a-f]*"\}$/\1 \2/' \
+	    "$1"
+}
+script root/ledger.log >"$out/ledger/rehearsal"
+printf 'issued "serial":"01","kind":"root"\nrevoked "serial":"01"\nseal\ncrl "number":1\n' \
+    >"$out/ledger/short"
 head -n 1 root/transcript.log >"$out/json/transcript-line-1"
 tail -n 1 root/transcript.log >"$out/json/seal"
 tail -n 1 dev/audit.log >"$out/json/ca-audit-last"
@@ -198,8 +211,8 @@ for b in bad-cn bad-nc-dot bad-sha1; do
 	der "$fix/lint/$b.pem" >"$out/lint/$b.der"
 done
 { der dev.pem; der root/root.pem; } >"$out/lint/dev+root.der"
-openssl crl -in root.crl -outform DER -out "$out/lint/rehearsal-root.crl" \
-    2>/dev/null || true
+{ openssl crl -in root.crl -outform DER; der root/root.pem; } \
+    >"$out/lint/rehearsal-crl+root.der"
 
 # --- OCSP requests for the lint fixtures' intermediate ---------------------
 ca=$fix/lint/intermediate.pem
