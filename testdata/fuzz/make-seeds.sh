@@ -133,6 +133,10 @@ printf '' >"$out/base32/empty"
 
 # --- the backup, logs and JSON lines ---------------------------------------
 cp root/root-backup.bin "$out/backup/root-backup.bin"
+# The makings of a backup that fuzz_backup seals itself: M, N, key type,
+# set id, creation time (8 bytes, big-endian), then the plaintext.
+printf '\002\003\001SETID123\000\000\000\000\145\000\000\000%s' \
+    'a PKCS#8 key' >"$out/backup/makings-2of3"
 cp root/transcript.log "$out/audit/transcript.log"
 cp dev/audit.log "$out/audit/ca-audit.log"
 cp root/ledger.log "$out/audit/ledger.log"
