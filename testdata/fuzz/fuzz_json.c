@@ -75,8 +75,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 	int ok, rc;
 
-	ok = json_check_object(json, size) == 0;
-	fuzz_check_rc(ok ? 0 : ERR_DATA, "json_check_object");
+	rc = json_check_object(json, size);
+	fuzz_check_rc(rc, "json_check_object");
+	ok = rc == 0;
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		s = NULL;
 		rc = json_get_str(json, size, keys[i], &s);
