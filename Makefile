@@ -7,6 +7,7 @@
 #   make interop    DEMO_DIR=dir: the demo's artifacts checked by OpenSSL,
 #                   GnuTLS, NSS, pyca, zbarimg, nginx/curl/gnutls-cli
 #   make kit        the ceremony kit, reproducibly (pki-kit(7))
+#   make fuzz       libFuzzer targets into bin/fuzz-* (testdata/fuzz/README)
 #   make lint       banned functions, mandoc -Tlint
 #   make install    PREFIX=/usr/local
 #
@@ -155,3 +156,38 @@ kit: $(DEPS_STAMP)
 .PHONY: interop
 interop: $(DEPS_STAMP)
 	$(Q)scripts/interop $(DEMO_DIR)
+
+# ---- libFuzzer targets (testdata/fuzz/README) ----------------------------
+# make fuzz: every testdata/fuzz/fuzz_<name>.c becomes bin/fuzz-<name>,
+# built with clang, AddressSanitizer and UBSan against its own copy of
+# common/ compiled with the fuzzer's coverage hooks into build/fuzz.
+
+FUZZ_CC	= clang
+FUZZ_BUILD = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	   -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(FUZZ_SAN) \
+	  -I common -I /usr/include/p11-kit-1 -DPKI_VERSION='"$(VERSION)"' \
+	  -DPKI_FUZZ_TOP='"$(CURDIR)"'
+FUZZ_SRCS = $(sort $(wildcard testdata/fuzz/fuzz_*.c))
+FUZZ_BINS = $(patsubst testdata/fuzz/fuzz_%.c,bin/fuzz-%,$(FUZZ_SRCS))
+FUZZ_OBJS = $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(COMMON_SRCS))
+FUZZ_LIB = $(FUZZ_BUILD)/libpki.a
+
+.PHONY: fuzz
+fuzz: $(DEPS_STAMP) $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+bin/fuzz-%: testdata/fuzz/fuzz_%.c testdata/fuzz/fuzz.h $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -I testdata/fuzz \
+	    -o $@ $< $(FUZZ_LIB) $(LDLIBS)

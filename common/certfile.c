@@ -4,7 +4,10 @@
  * PEM is tried first (every CERTIFICATE block; other blocks skipped),
  * then one DER certificate that must fill the whole file, then PKCS#12
  * with the empty password and with none.  The input is untrusted: the
- * OpenSSL decoders are the only parsers, and lengths come from len.
+ * OpenSSL decoders are the only parsers, lengths come from len, and a
+ * PKCS#12 bundle is walked by hand so that its MAC and PBE iteration
+ * counts are bounded (P12_MAX_ITER) before OpenSSL follows them, and its
+ * private keys are never decrypted.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -55,53 +58,220 @@ parse_der(const unsigned char *buf, size_t len, STACK_OF(X509) *sk)
 	return 0;
 }
 
-/* Move the certificates of a parsed PKCS#12 onto sk. */
-static int
-take_p12(X509 *cert, STACK_OF(X509) *ca, STACK_OF(X509) *sk)
-{
-	X509 *x;
+/*
+ * The largest PBE or MAC iteration count read.  OpenSSL writes 2048 and
+ * sets no limit of its own: a bundle that says 2^31 would hold the scan
+ * in PBKDF2 for hours.
+ */
+#define P12_MAX_ITER	1000000
+#define P12_MAX_DEPTH	4	/* nested safeContents bags */
 
-	if (cert != NULL && !sk_X509_push(sk, cert)) {
-		X509_free(cert);
-		sk_X509_pop_free(ca, X509_free);
+/* iter (absent: the default 1) is within 1 .. P12_MAX_ITER. */
+static int
+iter_ok(const ASN1_INTEGER *iter)
+{
+	long n;
+
+	if (iter == NULL)
+		return 1;
+	n = ASN1_INTEGER_get(iter);
+	return n >= 1 && n <= P12_MAX_ITER;
+}
+
+/*
+ * The PBE algorithm alg (PKCS#12 PBE, or PBES2 with PBKDF2) asks for at
+ * most P12_MAX_ITER iterations.  PBES2 with another key derivation
+ * passes: scrypt is bounded by OpenSSL's own memory limit.
+ */
+static int
+pbe_ok(const X509_ALGOR *alg)
+{
+	const ASN1_OBJECT *oid;
+	const ASN1_TYPE *kp;
+	const void *pval;
+	PBEPARAM *pbe = NULL;
+	PBE2PARAM *p2 = NULL;
+	PBKDF2PARAM *kdf = NULL;
+	int ptype, ok = 0;
+
+	X509_ALGOR_get0(&oid, &ptype, &pval, alg);
+	if (ptype != V_ASN1_SEQUENCE)
+		return 0;
+	if (OBJ_obj2nid(oid) != NID_pbes2) {
+		if ((pbe = ASN1_item_unpack(pval,
+		    ASN1_ITEM_rptr(PBEPARAM))) != NULL)
+			ok = iter_ok(pbe->iter);
+	} else if ((p2 = ASN1_item_unpack(pval,
+	    ASN1_ITEM_rptr(PBE2PARAM))) != NULL) {
+		kp = p2->keyfunc->parameter;
+		if (OBJ_obj2nid(p2->keyfunc->algorithm) != NID_id_pbkdf2)
+			ok = 1;
+		else if (kp != NULL && kp->type == V_ASN1_SEQUENCE &&
+		    (kdf = ASN1_item_unpack(kp->value.sequence,
+		    ASN1_ITEM_rptr(PBKDF2PARAM))) != NULL)
+			ok = iter_ok(kdf->iter);
+	}
+	PBEPARAM_free(pbe);
+	PBE2PARAM_free(p2);
+	PBKDF2PARAM_free(kdf);
+	ERR_clear_error();
+	return ok;
+}
+
+/* What walking the bags of a bundle has found so far. */
+struct p12_walk {
+	STACK_OF(X509)	*sk;		/* the caller's */
+	ASN1_TYPE	*key_id;	/* localKeyID of the first key bag */
+	int		 certs;		/* pass 2: take the certificates */
+	int		 own;		/* the key's certificate is in */
+};
+
+/* One certificate bag onto w->sk, the key's own certificate first. */
+static int
+take_cert(const PKCS12_SAFEBAG *bag, struct p12_walk *w)
+{
+	const ASN1_TYPE *id = PKCS12_SAFEBAG_get0_attr(bag, NID_localKeyID);
+	X509 *x;
+	int ok;
+
+	if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate)
+		return 0;
+	if ((x = PKCS12_SAFEBAG_get1_cert(bag)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	if (!w->own && w->key_id != NULL && id != NULL &&
+	    ASN1_TYPE_cmp(id, w->key_id) == 0) {
+		w->own = 1;
+		ok = sk_X509_unshift(w->sk, x) > 0;
+	} else
+		ok = sk_X509_push(w->sk, x) > 0;
+	if (!ok) {
+		X509_free(x);
 		return err_set(ERR_INTERNAL, "out of memory");
 	}
-	while (ca != NULL && (x = sk_X509_shift(ca)) != NULL)
-		if (!sk_X509_push(sk, x)) {
-			X509_free(x);
-			sk_X509_pop_free(ca, X509_free);
-			return err_set(ERR_INTERNAL, "out of memory");
-		}
-	sk_X509_free(ca);
 	return 0;
 }
 
-/* A PKCS#12 bundle without a passphrase; ERR_AUTH if it has one. */
+/* Pass 1 finds the key's localKeyID, pass 2 takes the certificates;
+ * keys are never decrypted. */
+static int
+walk_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, struct p12_walk *w,
+    int depth)
+{
+	const PKCS12_SAFEBAG *bag;
+	const ASN1_TYPE *id;
+	int i, nid, ret = 0;
+
+	for (i = 0; ret == 0 && i < sk_PKCS12_SAFEBAG_num(bags); i++) {
+		bag = sk_PKCS12_SAFEBAG_value(bags, i);
+		nid = PKCS12_SAFEBAG_get_nid(bag);
+		if (nid == NID_safeContentsBag && depth < P12_MAX_DEPTH)
+			ret = walk_bags(PKCS12_SAFEBAG_get0_safes(bag), w,
+			    depth + 1);
+		else if (nid == NID_certBag && w->certs)
+			ret = take_cert(bag, w);
+		else if ((nid == NID_keyBag ||
+		    nid == NID_pkcs8ShroudedKeyBag) && !w->certs &&
+		    w->key_id == NULL &&
+		    (id = PKCS12_SAFEBAG_get0_attr(bag, NID_localKeyID)) !=
+		    NULL && (w->key_id = ASN1_TYPE_new()) != NULL &&
+		    ASN1_TYPE_set1(w->key_id, id->type,
+		    id->value.ptr) != 1)
+			ret = err_set(ERR_INTERNAL, "out of memory");
+	}
+	return ret;
+}
+
+/* The bags of one authenticated safe (plain or encrypted), or NULL. */
+static STACK_OF(PKCS12_SAFEBAG) *
+safe_bags(PKCS7 *p7, const char *pass)
+{
+	STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
+
+	switch (OBJ_obj2nid(p7->type)) {
+	case NID_pkcs7_data:
+		bags = PKCS12_unpack_p7data(p7);
+		break;
+	case NID_pkcs7_encrypted:
+		if (p7->d.encrypted != NULL &&
+		    p7->d.encrypted->enc_data != NULL &&
+		    pbe_ok(p7->d.encrypted->enc_data->algorithm))
+			bags = PKCS12_unpack_p7encdata(p7, pass, -1);
+		break;
+	}
+	ERR_clear_error();
+	return bags;
+}
+
+/* The password that opens p12: NULL or "" (no passphrase), as
+ * PKCS12_parse() chooses; ERR_AUTH if neither does. */
+static int
+p12_pass(PKCS12 *p12, const char *path, const char **pass)
+{
+	const ASN1_INTEGER *iter = NULL;
+
+	*pass = NULL;
+	if (!PKCS12_mac_present(p12))
+		return 0;
+	PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
+	if (!iter_ok(iter))
+		return err_set(ERR_DATA, "%s: a PKCS#12 bundle whose MAC "
+		    "asks for more than %d iterations", path, P12_MAX_ITER);
+	if (PKCS12_verify_mac(p12, NULL, 0))
+		return 0;
+	*pass = "";
+	if (PKCS12_verify_mac(p12, "", 0))
+		return 0;
+	ERR_clear_error();
+	return err_set(ERR_AUTH, "%s: a PKCS#12 bundle with a passphrase",
+	    path);
+}
+
+/*
+ * A PKCS#12 bundle without a passphrase; ERR_AUTH if it has one.  Read
+ * by hand rather than with PKCS12_parse(), so that no iteration count
+ * is followed unchecked and no private key is ever decrypted.
+ */
 static int
 parse_p12(const unsigned char *buf, size_t len, const char *path,
     STACK_OF(X509) *sk)
 {
+	struct p12_walk w = { sk, NULL, 0, 0 };
+	STACK_OF(PKCS12_SAFEBAG) **safes = NULL;
+	STACK_OF(PKCS7) *asafes = NULL;
 	const unsigned char *p = buf;
+	const char *pass;
 	PKCS12 *p12;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
-	STACK_OF(X509) *ca = NULL;
-	int ok;
+	int i, n = 0, ret;
 
 	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL) {
 		ERR_clear_error();
 		return 0;
 	}
-	ok = PKCS12_parse(p12, "", &key, &cert, &ca);
-	if (!ok)
-		ok = PKCS12_parse(p12, NULL, &key, &cert, &ca);
-	ERR_clear_error();
-	EVP_PKEY_free(key);
+	if ((ret = p12_pass(p12, path, &pass)) != 0)
+		goto out;
+	if ((asafes = PKCS12_unpack_authsafes(p12)) == NULL ||
+	    (n = sk_PKCS7_num(asafes)) <= 0)
+		goto out;
+	if ((safes = calloc((size_t)n, sizeof(*safes))) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		safes[i] = safe_bags(sk_PKCS7_value(asafes, i), pass);
+	for (w.certs = 0; ret == 0 && w.certs < 2; w.certs++)
+		for (i = 0; ret == 0 && i < n; i++)
+			ret = walk_bags(safes[i], &w, 0);
+out:
+	for (i = 0; safes != NULL && i < n; i++)
+		sk_PKCS12_SAFEBAG_pop_free(safes[i], PKCS12_SAFEBAG_free);
+	free(safes);
+	sk_PKCS7_pop_free(asafes, PKCS7_free);
+	ASN1_TYPE_free(w.key_id);
 	PKCS12_free(p12);
-	if (!ok)
-		return err_set(ERR_AUTH, "%s: a PKCS#12 bundle with a "
-		    "passphrase", path);
-	return take_p12(cert, ca, sk);
+	ERR_clear_error();
+	return ret;
 }
 
 int

@@ -89,7 +89,8 @@ test_pem_der(X509 *a, X509 *b, EVP_PKEY *ka)
 }
 
 static int
-p12_count(const char *pass, X509 *a, EVP_PKEY *ka, X509 *b)
+p12_count_iter(const char *pass, X509 *a, EVP_PKEY *ka, X509 *b, int iter,
+    int mac_iter)
 {
 	STACK_OF(X509) *ca = sk_X509_new_null(), *sk = NULL;
 	PKCS12 *p12;
@@ -97,7 +98,7 @@ p12_count(const char *pass, X509 *a, EVP_PKEY *ka, X509 *b)
 	int len, ret;
 
 	sk_X509_push(ca, b);
-	p12 = PKCS12_create(pass, "t", ka, a, ca, 0, 0, 0, 0, 0);
+	p12 = PKCS12_create(pass, "t", ka, a, ca, 0, 0, iter, mac_iter, 0);
 	sk_X509_free(ca);
 	if (p12 == NULL || (len = i2d_PKCS12(p12, &der)) <= 0)
 		return ERR_INTERNAL;
@@ -108,6 +109,12 @@ p12_count(const char *pass, X509 *a, EVP_PKEY *ka, X509 *b)
 	OPENSSL_free(der);
 	PKCS12_free(p12);
 	return ret;
+}
+
+static int
+p12_count(const char *pass, X509 *a, EVP_PKEY *ka, X509 *b)
+{
+	return p12_count_iter(pass, a, ka, b, 0, 0);
 }
 
 int
@@ -124,6 +131,12 @@ main(void)
 	    "PKCS#12 with the empty password: both certificates, own first");
 	CHECK_RC(p12_count("secret", a, ka, b), ERR_AUTH,
 	    "PKCS#12 with a passphrase");
+	/* A hostile bundle must not hold the scan in PBKDF2 for hours. */
+	CHECK_RC(p12_count_iter("", a, ka, b, 1, 1000001), ERR_DATA,
+	    "PKCS#12 whose MAC asks for more than a million iterations");
+	CHECK_RC(p12_count_iter("", a, ka, b, 1000001, 1), ERR_DATA,
+	    "PKCS#12 whose certificates need more than a million "
+	    "iterations to decrypt");
 	X509_free(a);
 	X509_free(b);
 	EVP_PKEY_free(ka);
