@@ -797,18 +797,40 @@ check_signer_time(const struct ca_config *c, const struct ocsp_signer *s,
 	return 0;
 }
 
+/*
+ * The audit key, to seal the refresh's entry, when the PIN can be read
+ * again without a person: --pin-file or ca.yaml's pin_file (--pin-fd
+ * was read once already for the signer; a prompt would ask twice).
+ * NULL otherwise, or with a warning when it does not open: the entry
+ * then waits for the next program that seals the log.
+ */
+static struct ca_key *
+refresh_audit_key(const struct opts *o, const struct ca_config *c)
+{
+	struct ca_key *k = NULL;
+
+	if (o->pin_set ? o->pin.kind != PIN_FILE : c->pin_file == NULL)
+		return NULL;
+	if (cacfg_open_audit_key(c, cli_pin(o), &k) != 0)
+		fprintf(stderr, "%s: warning: %s; the audit entry waits for "
+		    "the next program that seals the log\n", PROG, err_msg());
+	return k;
+}
+
 static int
 refresh_finish(const struct opts *o, const struct ca_config *c,
     const struct counts *n)
 {
+	struct ca_key *k = NULL;
 	char *text = NULL;
 	int ret = 0;
 
-	/* 5. The audit entry (sealed at the next run that opens the CA
-	 * key), only when something happened: cron runs often. */
+	/* 5. The audit entry, sealed when the PIN can be read again, only
+	 * when something happened: cron runs often. */
 	if (n->signed_ + n->failed > 0 &&
 	    ((ret = report_counts(o, n, 1, &text)) != 0 ||
-	    (ret = cacfg_audit(c, NULL, PROG, "refresh", text)) != 0))
+	    (ret = cacfg_audit(c, k = refresh_audit_key(o, c), PROG,
+	    "refresh", text)) != 0))
 		goto out;
 	free(text);
 	text = NULL;
@@ -824,6 +846,7 @@ refresh_finish(const struct opts *o, const struct ca_config *c,
 		ret = err_set(ERR_DATA, "%lld record%s could not be signed "
 		    "(see above)", n->failed, n->failed == 1 ? "" : "s");
 out:
+	cacfg_key_close(k);
 	free(text);
 	return ret;
 }

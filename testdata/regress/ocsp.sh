@@ -64,6 +64,12 @@ pki-ocsp refresh --format json >r1.json 2>r1.err
 [ "$(jq -c . r1.json)" = '{"signed":4,"skipped":0,"failed":0}' ] &&
     pass "refresh signs 3 leaves + the signer" ||
     fail "refresh 1: $(cat r1.json r1.err)"
+# ca.yaml names a pin_file: the refresh sealed its entry when it finished.
+[ "$(tail -2 dev/audit.log | sed 's/.*"action":"\([a-z-]*\)".*/\1/' |
+    tr '\n' ' ')" = "refresh seal " ] &&
+    pass "refresh sealed the audit log" ||
+    fail "the log ends with: $(tail -2 dev/audit.log | cut -c1-120)"
+check "pki-audit verifies the log after a refresh" pki-audit verify dev/audit.log
 for n in a b c; do
 	s=$(serial $n.pem)
 	status $n.pem $O/$s.der | grep -q "^$n.pem: good" &&
@@ -114,9 +120,13 @@ while read -r line; do
 done <$O/responses
 [ $n = 1 ] && pass "responses rewritten after the revocation" ||
     fail "responses: $n revoked lines"
+lines=$(wc -l <dev/audit.log)
 pki-ocsp refresh --format json >r3.json
 [ "$(jq .signed r3.json)" = 0 ] && pass "nothing due: 0 signed" ||
     fail "refresh 3: $(cat r3.json)"
+[ "$(wc -l <dev/audit.log)" = "$lines" ] &&
+    pass "a refresh with nothing to do writes no audit entry" ||
+    fail "a no-op refresh wrote to audit.log"
 [ -z "$(find $O -name '*.new')" ] && pass "no temporary files left" ||
     fail "temporary files left"
 
