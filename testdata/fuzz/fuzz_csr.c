@@ -1,6 +1,7 @@
 /*
  * fuzz_csr: a CSR from outside, as pki-root-sign and pki-issue read it
- * (csr_load(), csr_verify(), csr_check(), csr_extensions(),
+ * (csr_load(), csr_load_keyed() single and batch, csr_verify(),
+ * csr_verify_key(), csr_check(), csr_extensions(),
  * csr_requests_ca()), and then what pki-issue does with it under each
  * leaf profile of policies/: the key check, the names from its
  * subjectAltName and CN against the profile's patterns, and the leaf
@@ -118,6 +119,24 @@ one_csr(const uint8_t *data, size_t size)
 	X509_REQ_free(req);
 }
 
+/* The batch path: csr_load_keyed() builds EC keys from the SPKI itself,
+ * in both its single and its many (decoder-less) forms. */
+static void
+one_keyed_csr(const uint8_t *data, size_t size, int many)
+{
+	X509_REQ *req = NULL;
+	EVP_PKEY *key = NULL;
+	int rc;
+
+	rc = csr_load_keyed(fuzz_file(data, size), many, &req, &key);
+	fuzz_check_rc(rc, "csr_load_keyed");
+	if (rc == 0)
+		fuzz_check_rc(csr_verify_key(req, key, "fuzz"),
+		    "csr_verify_key");
+	EVP_PKEY_free(key);
+	X509_REQ_free(req);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -126,6 +145,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	one_csr(data, size);
+	one_keyed_csr(data, size, 0);
+	one_keyed_csr(data, size, 1);
 	name = fuzz_strdup(data, size);
 	for (i = 0; i < NPROFILES; i++)
 		for (kind = SAN_DNS; kind <= SAN_EMAIL; kind++) {
