@@ -23,28 +23,98 @@
 #include "fileio.h"
 #include "secmem.h"
 
-static int
-read_fd(int fd, const char *path, size_t max, unsigned char *buf,
-    size_t *len)
+/* A buffer of size bytes, locked and wiped if secret; NULL when out of
+ * memory. */
+static unsigned char *
+buf_alloc(size_t size, int secret)
 {
-	size_t used = 0;
-	ssize_t n;
+	return secret ? secmem_alloc(size) : malloc(size);
+}
 
+static void
+buf_free(unsigned char *buf, int secret)
+{
+	if (secret)
+		secmem_free(buf);
+	else
+		free(buf);
+}
+
+/* Twice the room (at most max + 2 bytes): the old buffer copied over,
+ * wiped if secret, and freed.  ERR_INTERNAL when out of memory. */
+static int
+buf_grow(unsigned char **buf, size_t *cap, size_t used, size_t max,
+    int secret)
+{
+	size_t want = *cap * 2 < max + 2 ? *cap * 2 : max + 2;
+	unsigned char *bigger;
+
+	if ((bigger = buf_alloc(want, secret)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	memcpy(bigger, *buf, used);
+	buf_free(*buf, secret);
+	*buf = bigger;
+	*cap = want;
+	return 0;
+}
+
+/* The first room for fd's bytes: its size when it is a regular file
+ * (and one byte more, to see the end in one read), else 4 KiB; never
+ * more than max + 2 (max bytes, one to see it is too long, the NUL). */
+static size_t
+first_size(int fd, size_t max)
+{
+	struct stat st;
+	size_t want = 4096;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_size < (unsigned long long)max)
+		want = (size_t)st.st_size + 2;
+	return want < max + 2 ? want : max + 2;
+}
+
+/*
+ * All of fd into a NUL-terminated buffer sized to the data, not to max:
+ * a 256 MiB limit must not cost 256 MiB for a 1 KiB file.
+ */
+static int
+read_fd(int fd, const char *path, size_t max, int secret,
+    unsigned char **out, size_t *len)
+{
+	size_t cap = first_size(fd, max), used = 0;
+	unsigned char *buf;
+	ssize_t n;
+	int ret = 0;
+
+	if ((buf = buf_alloc(cap, secret)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
 	for (;;) {
-		if (used == max + 1)
-			return err_set(ERR_DATA, "%s: larger than %zu bytes",
+		if (used == max + 1) {
+			ret = err_set(ERR_DATA, "%s: larger than %zu bytes",
 			    path, max);
-		n = read(fd, buf + used, max + 1 - used);
+			break;
+		}
+		if (used + 1 == cap &&
+		    (ret = buf_grow(&buf, &cap, used, max, secret)) != 0)
+			break;
+		n = read(fd, buf + used, cap - 1 - used);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1)
-			return err_set(ERR_IO, "%s: %s", path,
+		if (n == -1) {
+			ret = err_set(ERR_IO, "%s: %s", path,
 			    strerror(errno));
+			break;
+		}
 		if (n == 0)
 			break;
 		used += (size_t)n;
 	}
+	if (ret != 0) {
+		buf_free(buf, secret);
+		return ret;
+	}
 	buf[used] = '\0';
+	*out = buf;
 	*len = used;
 	return 0;
 }
@@ -69,29 +139,13 @@ static int
 read_into(const char *path, size_t max, unsigned char **buf, size_t *len,
     int secret)
 {
-	unsigned char *data = NULL;
 	int fd = -1, ret;
 
 	*buf = NULL;
 	*len = 0;
 	if ((ret = open_input(path, &fd)) != 0)
 		return ret;
-	data = secret ? secmem_alloc(max + 2) : malloc(max + 2);
-	if (data == NULL) {
-		ret = err_set(ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if ((ret = read_fd(fd, path, max, data, len)) != 0)
-		goto out;
-	*buf = data;
-	data = NULL;
-out:
-	if (data != NULL) {
-		if (secret)
-			secmem_free(data);
-		else
-			free(data);
-	}
+	ret = read_fd(fd, path, max, secret, buf, len);
 	if (fd > STDIN_FILENO)
 		close(fd);
 	return ret;

@@ -164,6 +164,66 @@ test_read_stdin(void)
 	close(saved);
 }
 
+/* Read back n bytes of a pattern written into a FIFO by a child: a
+ * stream with no size, so the buffer must grow as the bytes come. */
+static int
+read_fifo(size_t n, size_t max, int secret, unsigned char **buf,
+    size_t *len)
+{
+	char path[256];
+	pid_t pid;
+	size_t i;
+	int fd, ret, status;
+
+	snprintf(path, sizeof(path), "%s", tpath("fifo"));
+	unlink(path);
+	if (mkfifo(path, 0600) == -1)
+		return -1000;
+	if ((pid = fork()) == 0) {
+		unsigned char b[1000];
+
+		if ((fd = open(path, O_WRONLY)) == -1)
+			_exit(1);
+		for (i = 0; i < n; i += sizeof(b)) {
+			size_t k = n - i < sizeof(b) ? n - i : sizeof(b), j;
+
+			for (j = 0; j < k; j++)
+				b[j] = (unsigned char)((i + j) % 251);
+			if (write(fd, b, k) != (ssize_t)k)
+				break;
+		}
+		_exit(0);
+	}
+	ret = secret ? fileio_read_secret(path, max, buf, len) :
+	    fileio_read(path, max, buf, len);
+	waitpid(pid, &status, 0);
+	return ret;
+}
+
+static void
+test_read_stream(void)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0, i;
+	int good;
+
+	CHECK_RC(read_fifo(100000, 200000, 0, &buf, &len), 0,
+	    "100,000 bytes from a FIFO with max 200,000");
+	good = buf != NULL && len == 100000 && buf[len] == '\0';
+	for (i = 0; good && i < len; i++)
+		good = buf[i] == (unsigned char)(i % 251);
+	CHECK(good, "every byte read, in order, NUL-terminated");
+	free(buf);
+	CHECK_RC(read_fifo(100000, 100000, 1, &buf, &len), 0,
+	    "a secret stream of exactly max bytes");
+	CHECK(buf != NULL && len == 100000 && buf[99999] ==
+	    (unsigned char)(99999 % 251), "the secret stream's last byte");
+	secmem_free(buf);
+	CHECK_RC(read_fifo(100000, 99999, 0, &buf, &len), ERR_DATA,
+	    "a stream one byte over max is ERR_DATA");
+	CHECK(buf == NULL && len == 0, "nothing returned for it");
+}
+
 static void
 test_write_new(void)
 {
@@ -418,6 +478,7 @@ main(void)
 	}
 	test_read();
 	test_read_stdin();
+	test_read_stream();
 	test_write_new();
 	test_write_atomic();
 	test_write_linked();
