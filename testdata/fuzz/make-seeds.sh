@@ -33,7 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
 rm -rf "$out"
-for t in audit backup base32 cacfg ceremonycfg certfile csr json keyfile \
+for t in audit backup base32 cacfg ceremonycfg certfile crlbase csr json keyfile \
     ledger lint ocsp policy profile qr share signcfg yaml; do
 	mkdir -p "$out/$t"
 done
@@ -229,6 +229,59 @@ openssl ocsp -issuer "$fix/lint/root.pem" -serial 0x0F -no_nonce \
 # The GET form: /base64, URL-encoded.
 printf '/%s' "$(base64 -w0 <"$out/ocsp/01AB.der" | sed -e 's|+|%2B|g' \
     -e 's|/|%2F|g' -e 's|=|%3D|g')" >"$out/ocsp/get-01AB"
+
+# --- crlbase: TBSCertLists of CRLs issued as "Fuzz CRL CA" ----------------
+# fuzz_crlbase signs its input itself under that name; openssl ca writes
+# the CRLs (no entries, and entries with and without reasons), python3
+# cuts out their TBSCertList.
+mkdir -p crlca
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout crlca/key.pem -subj "/CN=Fuzz CRL CA" -days 1 \
+    -out crlca/cert.pem 2>/dev/null
+cat >crlca/ca.cnf <<'CNF'
+[ ca ]
+default_ca = fuzz
+[ fuzz ]
+database = crlca/index.txt
+crlnumber = crlca/crlnumber
+default_md = sha256
+default_crl_days = 7
+crl_extensions = crl_ext
+[ crl_ext ]
+authorityKeyIdentifier = keyid:always
+CNF
+tbs() {	# tbs CRL.pem OUT: the TBSCertList of CRL.pem
+	openssl crl -in "$1" -outform DER | python3 -c '
+import sys
+d = sys.stdin.buffer.read()
+def hdr(b, i):
+    n = b[i + 1]
+    if n < 0x80:
+        return i + 2, n
+    k = n & 0x7f
+    return i + 2 + k, int.from_bytes(b[i + 2:i + 2 + k], "big")
+start, _ = hdr(d, 0)
+body, n = hdr(d, start)
+sys.stdout.buffer.write(d[start:body + n])' >"$2"
+}
+i=0
+for entries in "" "01 keyCompromise" "01 keyCompromise
+7F unspecified
+0100 superseded
+FF00FF00FF00FF00FF00FF00FF00FF00FF00FF00 -"; do
+	: >crlca/index.txt
+	echo 1000 >crlca/crlnumber
+	printf '%s\n' "$entries" | while read -r s r; do
+		[ -n "$s" ] || continue
+		[ "$r" = - ] && when=261120000000Z || when=261120000000Z,$r
+		printf 'R\t301231000000Z\t%s\t%s\tunknown\t/CN=x\n' "$when" "$s" \
+		    >>crlca/index.txt
+	done
+	openssl ca -gencrl -config crlca/ca.cnf -keyfile crlca/key.pem \
+	    -cert crlca/cert.pem -out crlca/crl.pem 2>/dev/null
+	tbs crlca/crl.pem "$out/crlbase/tbs-$i.der"
+	i=$((i + 1))
+done
 
 # --- a dictionary for the YAML targets --------------------------------------
 {
