@@ -42,6 +42,7 @@ struct tty {
 	int fd;
 	struct termios saved;
 	struct sigaction old[NPIN_SIGNALS];
+	sigset_t oldmask;
 };
 
 int
@@ -159,6 +160,7 @@ static void
 catch_signals(struct tty *t)
 {
 	struct sigaction sa;
+	sigset_t unblock;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
@@ -166,12 +168,20 @@ catch_signals(struct tty *t)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;	/* no SA_RESTART: a signal ends the read() */
 	pin_signo = 0;
+	sigemptyset(&unblock);
 	for (i = 0; i < NPIN_SIGNALS; i++) {
 		sigaction(pin_signals[i], &sa, &t->old[i]);
 		/* A signal the program ignores stays ignored. */
 		if (t->old[i].sa_handler == SIG_IGN)
 			sigaction(pin_signals[i], &t->old[i], NULL);
+		sigaddset(&unblock, pin_signals[i]);
 	}
+	/* A program that holds signals between its steps (ui.h) still
+	 * lets the person at the prompt interrupt it: nothing is half done
+	 * while it waits for a PIN.  The mask comes back in
+	 * restore_signals(), and the signal, re-raised, stays pending for
+	 * the program's own step-boundary check. */
+	sigprocmask(SIG_UNBLOCK, &unblock, &t->oldmask);
 }
 
 static void
@@ -181,6 +191,7 @@ restore_signals(struct tty *t)
 
 	for (i = 0; i < NPIN_SIGNALS; i++)
 		sigaction(pin_signals[i], &t->old[i], NULL);
+	sigprocmask(SIG_SETMASK, &t->oldmask, NULL);
 }
 
 static int

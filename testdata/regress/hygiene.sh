@@ -106,9 +106,21 @@ print("mem_owner=%d" % os.stat("/proc/%d/mem" % pid).st_uid)
 print("uid=" + [l.split()[1] for l in open("/proc/%d/status" % pid)
                 if l.startswith("Uid:")][0])
 os.kill(pid, getattr(signal, sig))
-_, status = os.waitpid(pid, 0)
-print("signalled=%s" % (os.WIFSIGNALED(status) and
-      os.WTERMSIG(status) == getattr(signal, sig)))
+# A program that ignored the signal must fail the check, not hang it.
+end, status = time.time() + 20, None
+while status is None and time.time() < end:
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        status = st
+    else:
+        time.sleep(0.1)
+if status is None:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    print("signalled=still running 20 s after the signal")
+else:
+    print("signalled=%s" % (os.WIFSIGNALED(status) and
+          os.WTERMSIG(status) == getattr(signal, sig)))
 time.sleep(0.2)
 print("cores=%d" % len([f for f in os.listdir(d) if f.startswith("core")
                         and f not in ("core.yaml",)]))
