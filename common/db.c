@@ -1635,6 +1635,13 @@ db_integrity_check(struct db *db)
 }
 
 int
+db_quick_check(struct db *db)
+{
+	return check_pragma(db, "PRAGMA quick_check", "the inventory's "
+	    "quick check (the file is damaged)");
+}
+
+int
 db_count(struct db *db, const char *status, long long *n)
 {
 	sqlite3_stmt *st = NULL;

@@ -280,6 +280,14 @@ int	db_set_ocsp(struct db *db, const char *serial, long long this_update,
 int	db_integrity_check(struct db *db);
 
 /*
+ * PRAGMA quick_check: every page's structure, without comparing each
+ * index with its table; what pki-crl runs before it publishes, so that
+ * a damaged inventory is reported as damaged instead of yielding a CRL
+ * that silently lacks revocations.  Returns as db_integrity_check().
+ */
+int	db_quick_check(struct db *db);
+
+/*
  * The number of rows with status (NULL: all rows) into *n.  Returns 0,
  * ERR_DATA (unknown status) or as above.
  */

@@ -194,7 +194,10 @@ load(struct crlrun *c, const char *dir)
 		return err_set(ERR_CONFIG, "%s: the CA certificate is not "
 		    "valid now (expired, or check the clock)",
 		    c->cfg->cert_path);
-	if ((ret = db_open(c->cfg->db_path, 0, &c->db)) != 0)
+	/* A damaged inventory could lose revoked rows without an error on
+	 * the rows read: check every page before anything is published. */
+	if ((ret = db_open(c->cfg->db_path, 0, &c->db)) != 0 ||
+	    (ret = db_quick_check(c->db)) != 0)
 		return ret;
 	/* The PIN is checked before any CRL number is taken. */
 	return cacfg_open_key(c->cfg, c->opts->pin_set ? &c->opts->pin :
