@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,38 @@ pin_source_parse(const char *opt_name, const char *value,
  * to its end (so that the rest does not reach the next reader of a
  * terminal) and refused.  name says where the line comes from.
  */
+/*
+ * Wait until fd has a byte, or until a prompt's signal came.  Checking
+ * pin_signo and then calling read() would leave a window: a signal
+ * caught between the two is lost and read() waits for ever (a Ctrl-C
+ * that does nothing).  So the signals are blocked for the check and
+ * ppoll() lets them in and waits in one step.  Returns -1 when a signal
+ * ended the wait, else 0 (read() then reports any error).
+ */
+static int
+wait_readable(int fd)
+{
+	struct pollfd p;
+	sigset_t block, old;
+	size_t i;
+	int r;
+
+	sigemptyset(&block);
+	for (i = 0; i < NPIN_SIGNALS; i++)
+		sigaddset(&block, pin_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (pin_signo != 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	p.fd = fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	r = ppoll(&p, 1, NULL, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r == -1 && errno == EINTR ? -1 : 0;
+}
+
 static int
 read_line(int fd, const char *name, char *buf, size_t *len)
 {
@@ -93,6 +126,8 @@ read_line(int fd, const char *name, char *buf, size_t *len)
 	for (;;) {
 		if (pin_signo != 0)
 			break;
+		if (wait_readable(fd) != 0)
+			continue;	/* a signal: pin_signo says which */
 		n = read(fd, &c, 1);
 		if (n == -1 && errno == EINTR)
 			continue;
