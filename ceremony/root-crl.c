@@ -105,15 +105,6 @@ usage(FILE *f)
 	    "       %s --help | --version\n", PROG, PROG, PROG);
 }
 
-static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
-}
-
 /* The revocation options go together; parse their values. */
 static int
 check_revoke_args(struct opts *o)
@@ -147,11 +138,11 @@ parse_opt(int c, struct opts *o)
 		return ret;
 	switch (c) {
 	case 'R':
-		return set_once(&o->revoke, optarg, "revoke");
+		return args_once(&o->revoke, optarg, "revoke");
 	case 'e':
-		return set_once(&o->reason_name, optarg, "reason");
+		return args_once(&o->reason_name, optarg, "reason");
 	case 't':
-		return set_once(&o->time, optarg, "time");
+		return args_once(&o->time, optarg, "time");
 	case 'h':
 		usage(stdout);
 		exit(0);

@@ -74,45 +74,10 @@ struct keygen {
 	int imported;			/* delete from the token on failure */
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: %s [--rehearsal] [--yes] [--pin-file FILE | "
-	    "--pin-fd N]\n"
-	    "           [--config] CEREMONY.yaml\n"
-	    "       %s --plan [--rehearsal] [--config] CEREMONY.yaml\n"
-	    "       %s --help | --version\n", PROG, PROG, PROG);
-}
-
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		ARGS_CEREMONY_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c, ret, taken;
-
-	args_ceremony_init(&o->cer);
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if ((ret = args_ceremony_option(&o->cer, c, optarg,
-		    &taken)) != 0)
-			return ret;
-		if (taken)
-			continue;
-		if (c == 'h') {
-			usage(stdout);
-			exit(0);
-		}
-		if (c == 'V') {
-			printf("%s %s\n", PROG, PKI_VERSION);
-			exit(0);
-		}
-		return ERR_USAGE;
-	}
-	return args_ceremony_file(&o->cer, argc, argv);
+	return args_ceremony_parse(argc, argv, PROG, &o->cer);
 }
 
 /* Phase 2: everything is checked before anything is created. */
@@ -607,7 +572,7 @@ main(int argc, char **argv)
 
 	if ((ret = parse_args(argc, argv, &o)) != 0) {
 		if (err_msg()[0] == '\0')
-			usage(stderr);
+			args_ceremony_usage(stderr, PROG);
 		return err_report(PROG, ret);
 	}
 	return err_report(PROG, o.cer.plan ? print_plan(&o) : run(&o));

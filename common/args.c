@@ -3,6 +3,8 @@
  *
  * Only option parsing: nothing is read or opened here.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -79,4 +81,45 @@ args_ceremony_file(struct args_ceremony *a, int argc, char **argv)
 		return err_set(ERR_USAGE, "--plan runs nothing: it takes "
 		    "neither --yes nor a PIN");
 	return 0;
+}
+
+void
+args_ceremony_usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s [--rehearsal] [--yes] [--pin-file FILE | "
+	    "--pin-fd N]\n"
+	    "           [--config] CEREMONY.yaml\n"
+	    "       %s --plan [--rehearsal] [--config] CEREMONY.yaml\n"
+	    "       %s --help | --version\n", prog, prog, prog);
+}
+
+int
+args_ceremony_parse(int argc, char **argv, const char *prog,
+    struct args_ceremony *a)
+{
+	static const struct option longopts[] = {
+		ARGS_CEREMONY_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, ret, taken;
+
+	args_ceremony_init(a);
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if ((ret = args_ceremony_option(a, c, optarg, &taken)) != 0)
+			return ret;
+		if (taken)
+			continue;
+		if (c == 'h') {
+			args_ceremony_usage(stdout, prog);
+			exit(0);
+		}
+		if (c == 'V') {
+			printf("%s %s\n", prog, PKI_VERSION);
+			exit(0);
+		}
+		return ERR_USAGE;
+	}
+	return args_ceremony_file(a, argc, argv);
 }

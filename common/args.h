@@ -12,6 +12,7 @@
 #define PKI_ARGS_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "pin.h"
 
@@ -60,5 +61,18 @@ int	args_ceremony_option(struct args_ceremony *a, int c, const char *arg,
  * otherwise.
  */
 int	args_ceremony_file(struct args_ceremony *a, int argc, char **argv);
+
+/*
+ * The whole command line of a ceremony program that takes only the
+ * options above (pki-root-keygen, pki-root-sign): --help prints the
+ * usage below to stdout and --version the version, each exiting 0
+ * (before any secret exists); anything else as args_ceremony_option()
+ * and args_ceremony_file().  Returns 0 or ERR_USAGE.
+ */
+int	args_ceremony_parse(int argc, char **argv, const char *prog,
+	    struct args_ceremony *a);
+
+/* That program's usage, naming prog. */
+void	args_ceremony_usage(FILE *f, const char *prog);
 
 #endif
