@@ -82,6 +82,12 @@ cmd = os.environ["PROBE_AS"].split() + sys.argv[4:]
 pid, fd = pty.fork()
 if pid == 0:
     os.chdir(d)
+    # A shell runs background jobs with SIGINT and SIGQUIT ignored, and
+    # an ignored signal stays ignored across exec: make the probe's
+    # signal mean what it means at a terminal.
+    for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP,
+              signal.SIGSEGV):
+        signal.signal(s, signal.SIG_DFL)
     resource.setrlimit(resource.RLIMIT_CORE,
                        (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     os.execvp(cmd[0], cmd)
