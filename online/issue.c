@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cacfg.h"
 #include "certout.h"
 #include "csr.h"
@@ -64,15 +65,6 @@ usage(FILE *f)
 	    "       %s [--ca DIR] --batch FILE [--lifetime D] "
 	    "[--requester WHO] [--pin-file FILE]\n"
 	    "       %s --help | --version\n", PROG, PROG, PROG);
-}
-
-static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
 }
 
 static int
@@ -196,22 +188,22 @@ parse_args(int argc, char **argv, struct opts *o)
 	while (ret == 0 &&
 	    (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'a': ret = set_once(&o->ca_dir, optarg, "ca"); break;
-		case 'r': ret = set_once(&o->profile, optarg, "profile"); break;
-		case 'c': ret = set_once(&o->csr, optarg, "csr"); break;
-		case 'o': ret = set_once(&o->out, optarg, "out"); break;
-		case 'C': ret = set_once(&o->chain, optarg, "chain"); break;
-		case 'F': ret = set_once(&o->fullchain, optarg, "fullchain");
+		case 'a': ret = args_once(&o->ca_dir, optarg, "ca"); break;
+		case 'r': ret = args_once(&o->profile, optarg, "profile"); break;
+		case 'c': ret = args_once(&o->csr, optarg, "csr"); break;
+		case 'o': ret = args_once(&o->out, optarg, "out"); break;
+		case 'C': ret = args_once(&o->chain, optarg, "chain"); break;
+		case 'F': ret = args_once(&o->fullchain, optarg, "fullchain");
 			break;
-		case 'l': ret = set_once(&o->lifetime, optarg, "lifetime");
+		case 'l': ret = args_once(&o->lifetime, optarg, "lifetime");
 			break;
-		case 'q': ret = set_once(&o->requester, optarg, "requester");
+		case 'q': ret = args_once(&o->requester, optarg, "requester");
 			break;
-		case 'b': ret = set_once(&o->batch, optarg, "batch"); break;
-		case 'g': ret = set_once(&o->generate_key, optarg,
+		case 'b': ret = args_once(&o->batch, optarg, "batch"); break;
+		case 'g': ret = args_once(&o->generate_key, optarg,
 			    "generate-key");
 			break;
-		case 'n': ret = set_once(&o->name, optarg, "name"); break;
+		case 'n': ret = args_once(&o->name, optarg, "name"); break;
 		case 'd': ret = add_name(o, SAN_DNS, optarg); break;
 		case 'i': ret = add_name(o, SAN_IP, optarg); break;
 		case 'u': ret = add_name(o, SAN_URI, optarg); break;

@@ -40,6 +40,7 @@
 
 #include <openssl/x509.h>
 
+#include "args.h"
 #include "cacfg.h"
 #include "db.h"
 #include "err.h"
@@ -123,27 +124,15 @@ usage(FILE *f)
 }
 
 static int
-set_once(const char **slot, const char *value, const char *name)
-{
-	if (*slot != NULL)
-		return err_set(ERR_USAGE, "--%s given twice", name);
-	*slot = value;
-	return 0;
-}
-
-static int
 parse_opt(int c, struct opts *o)
 {
 	switch (c) {
-	case 'a': return set_once(&o->ca_dir, optarg, "ca");
-	case 'l': return set_once(&o->lifetime_text, optarg, "lifetime");
-	case 'm': return set_once(&o->format, optarg, "format");
-	case 'r': return set_once(&o->request, optarg, "request");
-	case 'g': return set_once(&o->get, optarg, "get");
-	case 'A':
-		if (o->all++)
-			return err_set(ERR_USAGE, "--all given twice");
-		return 0;
+	case 'a': return args_once(&o->ca_dir, optarg, "ca");
+	case 'l': return args_once(&o->lifetime_text, optarg, "lifetime");
+	case 'm': return args_once(&o->format, optarg, "format");
+	case 'r': return args_once(&o->request, optarg, "request");
+	case 'g': return args_once(&o->get, optarg, "get");
+	case 'A': return args_flag(&o->all, "all");
 	case 'p':
 	case 'f':
 		if (o->pin_set++)
