@@ -296,19 +296,26 @@ check "audit.log verifies: every issuer sealed its entries" \
 
 # --- a real mTLS handshake on loopback --------------------------------------------
 cat root/root.pem >trust.pem
-port=$((20000 + $$ % 20000))
-timeout 30 openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key \
+# Port 0: the kernel picks a free port, which s_server prints as ACCEPT.
+timeout 30 openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key \
     -cert_chain dev/ca-chain.pem -CAfile trust.pem -Verify 2 \
-    -verify_return_error -naccept 1 -quiet </dev/null >server.out 2>&1 &
+    -verify_return_error -naccept 1 -www </dev/null >server.out 2>&1 &
 spid=$!
-sleep 1
-echo hello | timeout 20 openssl s_client -connect "127.0.0.1:$port" -cert client.pem \
-    -key client.key -cert_chain dev/ca-chain.pem -CAfile trust.pem \
+port=
+i=0
+while [ -z "$port" ] && [ $i -lt 100 ]; do
+	port=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\)$/\1/p' server.out)
+	[ -n "$port" ] || sleep 0.1
+	i=$((i + 1))
+done
+printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -ign_eof \
+    -connect "127.0.0.1:${port:-1}" -cert client.pem -key client.key -cert_chain dev/ca-chain.pem -CAfile trust.pem \
     -verify_return_error -verify_hostname web.svc.dev.example.internal \
     -servername web.svc.dev.example.internal >client.out 2>&1
 rc=$?
 wait $spid 2>/dev/null
-if [ $rc -eq 0 ] && grep -q 'Verify return code: 0 (ok)' client.out; then
+if [ $rc -eq 0 ] && grep -q 'Verify return code: 0 (ok)' client.out &&
+    grep -q "HTTP/1.0 200 ok" client.out; then
 	pass "mTLS handshake with an issued server and client certificate"
 else
 	fail "mTLS handshake (s_client exit $rc)"; tail -5 client.out
