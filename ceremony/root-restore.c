@@ -119,10 +119,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'p':
 		case 'f':
-			if (o->pin_set++)
-				return err_set(ERR_USAGE, "give one PIN source");
-			ret = pin_source_parse(c == 'p' ? "--pin-file" :
-			    "--pin-fd", optarg, &o->pin);
+			ret = args_pin(&o->pin, &o->pin_set, c, optarg);
 			break;
 		case 'r':
 		case 'y':

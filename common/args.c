@@ -28,6 +28,15 @@ args_flag(int *flag, const char *name)
 	return 0;
 }
 
+int
+args_pin(struct pin_source *src, int *given, int c, const char *arg)
+{
+	if ((*given)++)
+		return err_set(ERR_USAGE, "give one PIN source");
+	return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd", arg,
+	    src);
+}
+
 void
 args_ceremony_init(struct args_ceremony *a)
 {
@@ -54,10 +63,7 @@ args_ceremony_option(struct args_ceremony *a, int c, const char *arg,
 		return 0;
 	case 'p':
 	case 'f':
-		if (a->pin_set++)
-			return err_set(ERR_USAGE, "give one PIN source");
-		return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd",
-		    arg, &a->pin);
+		return args_pin(&a->pin, &a->pin_set, c, arg);
 	case 'c':
 		if (a->config != NULL)
 			return err_set(ERR_USAGE, "give one ceremony file");

@@ -25,6 +25,13 @@ int	args_once(const char **slot, const char *value, const char *name);
 /* A flag given at most once: *flag = 1; ERR_USAGE the second time. */
 int	args_flag(int *flag, const char *name);
 
+/*
+ * --pin-file (c is 'p') or --pin-fd (c is 'f') with its argument into
+ * *src: one PIN source at most, counted in *given; ERR_USAGE "give one
+ * PIN source" for a second, else what pin_source_parse() says of arg.
+ */
+int	args_pin(struct pin_source *src, int *given, int c, const char *arg);
+
 struct args_ceremony {
 	const char *config;		/* the ceremony file */
 	int rehearsal;			/* --rehearsal */

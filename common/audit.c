@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -870,4 +871,12 @@ audit_verify(const char *path, const unsigned char *pinned_key,
 	if (strncmp(r->problem, "line ", 5) == 0)
 		return err_set(ERR_NO, "%s %s", path, r->problem);
 	return err_set(ERR_NO, "%s: %s", path, r->problem);
+}
+
+const char *
+audit_login_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw != NULL ? pw->pw_name : "unknown";
 }

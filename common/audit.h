@@ -94,6 +94,13 @@ unsigned long audit_seq(const struct audit *a);
 /* Release the lock and close; NULL is accepted. */
 void	audit_close(struct audit *a);
 
+/*
+ * The name of the user running the program, from the password database,
+ * or "unknown": whom an online entry names as requester when the caller
+ * names nobody.  Points into static storage; not for threads.
+ */
+const char *audit_login_name(void);
+
 struct audit_report {
 	unsigned long	entries;	/* lines that are not seals */
 	unsigned long	seals;		/* seal lines */

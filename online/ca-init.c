@@ -30,6 +30,7 @@
 #include <openssl/x509.h>
 #include <sodium.h>
 
+#include "args.h"
 #include "audit.h"
 #include "cacfg.h"
 #include "db.h"
@@ -100,23 +101,17 @@ parse_args(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
+			ret = args_once(&ca, optarg, "ca");
+			break;
 		case 'c':
-			if ((c == 'd' ? ca : o->config) != NULL)
-				return err_set(ERR_USAGE, "--%s given twice",
-				    c == 'd' ? "ca" : "config");
-			*(c == 'd' ? &ca : &o->config) = optarg;
+			ret = args_once(&o->config, optarg, "config");
 			break;
 		case 'y':
-			if (o->yes++)
-				return err_set(ERR_USAGE, "--yes given twice");
+			ret = args_flag(&o->yes, "yes");
 			break;
 		case 'p':
 		case 'f':
-			if (seen_pin++)
-				return err_set(ERR_USAGE, "give one PIN source");
-			if ((ret = pin_source_parse(c == 'p' ? "--pin-file" :
-			    "--pin-fd", optarg, &o->pin)) != 0)
-				return ret;
+			ret = args_pin(&o->pin, &seen_pin, c, optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -127,6 +122,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		default:
 			return ERR_USAGE;
 		}
+		if (ret != 0)
+			return ret;
 	}
 	if (optind != argc || o->config == NULL)
 		return err_set(ERR_USAGE, "give --config INIT.yaml and no "

@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 #include <sodium.h>
 
+#include "args.h"
 #include "audit.h"
 #include "cacfg.h"
 #include "err.h"
@@ -87,21 +88,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (ca != NULL)
-				return err_set(ERR_USAGE, "--ca given twice");
-			ca = optarg;
+			ret = args_once(&ca, optarg, "ca");
 			break;
 		case 'y':
-			if (o->yes++)
-				return err_set(ERR_USAGE, "--yes given twice");
+			ret = args_flag(&o->yes, "yes");
 			break;
 		case 'p':
 		case 'f':
-			if (seen_pin++)
-				return err_set(ERR_USAGE, "give one PIN source");
-			if ((ret = pin_source_parse(c == 'p' ? "--pin-file" :
-			    "--pin-fd", optarg, &o->pin)) != 0)
-				return ret;
+			ret = args_pin(&o->pin, &seen_pin, c, optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -112,6 +106,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		default:
 			return ERR_USAGE;
 		}
+		if (ret != 0)
+			return ret;
 	}
 	if (argc - optind != 2)
 		return err_set(ERR_USAGE, "give the certificate and the root "

@@ -50,6 +50,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "args.h"
 #include "cacfg.h"
 #include "crl.h"
 #include "crlstream.h"
@@ -132,10 +133,7 @@ parse_opt(int c, struct opts *o)
 		return 0;
 	case 'p':
 	case 'f':
-		if (o->pin_set++)
-			return err_set(ERR_USAGE, "give one PIN source");
-		return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd",
-		    optarg, &o->pin);
+		return args_pin(&o->pin, &o->pin_set, c, optarg);
 	case 'h':
 		usage(stdout);
 		exit(0);

@@ -8,7 +8,6 @@
  * transactions, and are built and signed on every core.
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "audit.h"
 #include "cacfg.h"
 #include "certout.h"
 #include "csr.h"
@@ -233,13 +233,7 @@ parse_args(int argc, char **argv, struct opts *o)
 static const char *
 default_requester(const struct opts *o)
 {
-	struct passwd *pw;
-
-	if (o->requester != NULL)
-		return o->requester;
-	if ((pw = getpwuid(getuid())) != NULL)
-		return pw->pw_name;
-	return "unknown";
+	return o->requester != NULL ? o->requester : audit_login_name();
 }
 
 /* Outputs must be new: checked before anything is signed. */

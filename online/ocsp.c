@@ -30,7 +30,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +40,7 @@
 #include <openssl/x509.h>
 
 #include "args.h"
+#include "audit.h"
 #include "cacfg.h"
 #include "db.h"
 #include "err.h"
@@ -135,10 +135,7 @@ parse_opt(int c, struct opts *o)
 	case 'A': return args_flag(&o->all, "all");
 	case 'p':
 	case 'f':
-		if (o->pin_set++)
-			return err_set(ERR_USAGE, "give one PIN source");
-		return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd",
-		    optarg, &o->pin);
+		return args_pin(&o->pin, &o->pin_set, c, optarg);
 	case 'h':
 		usage(stdout);
 		exit(0);
@@ -279,14 +276,6 @@ asn1_time(const ASN1_TIME *t)
 	return (long long)timegm(&tm);
 }
 
-static const char *
-requester(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	return pw != NULL ? pw->pw_name : "unknown";
-}
-
 /* A descriptor from which pin_read() gets pin (the PIN is read once). */
 static int
 pin_pipe(const char *pin, struct pin_source *src)
@@ -344,7 +333,7 @@ sign_signer(const struct ca_config *c, struct ca_key *k, X509 *cert,
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", spki[i]);
 	if ((ret = db_open(c->db_path, 0, &db)) != 0 ||
-	    (ret = db_reserve(db, *serial, OCSP_SIGNER_PROFILE, requester(),
+	    (ret = db_reserve(db, *serial, OCSP_SIGNER_PROFILE, audit_login_name(),
 	    hex, 0)) != 0)
 		goto out;
 	if ((ret = cacfg_key_failed(c, k, x509_sign(cert, cacfg_key_pkey(k),
@@ -414,7 +403,7 @@ signer_members(const char *serial, X509 *cert, char **text)
 	x509_time_text(X509_get0_notAfter(cert), na, sizeof(na));
 	json_add_str(j, "serial", serial);
 	json_add_str(j, "not_after", na);
-	json_add_str(j, "requester", requester());
+	json_add_str(j, "requester", audit_login_name());
 	if ((ret = json_text(j, &t, NULL)) == 0 &&
 	    (*text = strdup(t)) == NULL)
 		ret = err_set(ERR_INTERNAL, "out of memory");

@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "audit.h"
 #include "cacfg.h"
 #include "certout.h"
 #include "db.h"
@@ -461,14 +461,6 @@ check_key(struct job *r)
 
 /* --- issuance ------------------------------------------------------- */
 
-static const char *
-requester(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	return pw != NULL ? pw->pw_name : "unknown";
-}
-
 static int
 audit_renewal(struct issuer *is, const struct job *r)
 {
@@ -478,7 +470,7 @@ audit_renewal(struct issuer *is, const struct job *r)
 
 	if ((ret = json_new(&j)) != 0)
 		return ret;
-	json_add_str(j, "requester", requester());
+	json_add_str(j, "requester", audit_login_name());
 	json_add_str(j, "profile", r->profile);
 	json_add_str(j, "old_serial", r->old_serial);
 	json_add_str(j, "serial", r->serial);
@@ -508,7 +500,7 @@ issue(struct job *r, struct issuer *is, X509_REQ *csr,
 	rq.flag_kinds = f->kinds;
 	rq.flag_names = (const char *const *)f->values;
 	rq.nflags = f->n;
-	rq.requester = requester();
+	rq.requester = audit_login_name();
 	rq.program = "pki-renew";
 	issuer_prepare(is, &rq, r->now, &item);
 	if (item.ret == 0 && !r->o->dry_run &&

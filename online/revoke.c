@@ -21,7 +21,6 @@
  * same certificate under its serial.  Secret: the PIN (secmem, wiped).
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +31,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "audit.h"
 #include "cacfg.h"
 #include "crl.h"
 #include "db.h"
@@ -147,15 +147,6 @@ check_args(struct opts *o)
 }
 
 static int
-pin_opt(struct opts *o, int c)
-{
-	if (o->pin_set++)
-		return err_set(ERR_USAGE, "give one PIN source");
-	return pin_source_parse(c == 'p' ? "--pin-file" : "--pin-fd",
-	    optarg, &o->pin);
-}
-
-static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -184,7 +175,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'm': ret = args_once(&o->format, optarg, "format"); break;
 		case 'p':
 		case 'f':
-			ret = pin_opt(o, c);
+			ret = args_pin(&o->pin, &o->pin_set, c, optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -204,14 +195,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		return err_set(ERR_USAGE, "unexpected argument \"%s\"",
 		    argv[optind]);
 	return check_args(o);
-}
-
-static const char *
-requester(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	return pw != NULL ? pw->pw_name : "unknown";
 }
 
 /*
@@ -378,7 +361,7 @@ describe(const struct opts *o, const struct outcome *res, int audit,
 		json_add_str(j, "previous_reason",
 		    crl_reason_name(res->previous_reason));
 	json_add_bool(j, "key_blocked", res->key_blocked);
-	json_add_str(j, "requester", requester());
+	json_add_str(j, "requester", audit_login_name());
 	if (!audit) {
 		json_add_bool(j, "ocsp_resigned", res->ocsp == OCSP_RESIGNED);
 		json_end_object(j);
