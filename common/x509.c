@@ -20,6 +20,14 @@
 
 #define SERIAL_LEN	20
 
+void
+x509_rand_setup(void)
+{
+	/* Fails, harmlessly, once the DRBGs exist. */
+	if (RAND_set_DRBG_type(NULL, "HASH-DRBG", NULL, NULL, "SHA256") != 1)
+		ERR_clear_error();
+}
+
 int
 x509_random_serial(X509 *cert)
 {
