@@ -4,10 +4,10 @@
  * Writers trust only the last line of the log (to continue seq and the
  * chain) and hold an exclusive flock() from audit_open() to
  * audit_close(), so two programs appending at once never interleave or
- * fork the chain.  Each line goes out in one write() and is fsync()ed
- * before audit_append() returns; a failed write is cut back, so a crash
- * leaves at worst a torn last line, which the next writer refuses to
- * build on.  The verifier trusts nothing in the file: it checks every
+ * fork the chain.  Each line (or an entry and its seal, from
+ * audit_append_sealed()) goes out in one write() and is fsync()ed before
+ * the call returns; a failed write is cut back, so a crash leaves at
+ * worst a torn last line, which the next writer refuses to build on.  The verifier trusts nothing in the file: it checks every
  * line's syntax, seq, chain link and every seal's signature, and stops
  * at the first problem.  Messages never echo strings from the log, so a
  * hostile log cannot send escape sequences to the witness's terminal.
@@ -481,8 +481,10 @@ audit_append(struct audit *a, const char *action, const char *members)
 	return append_entry(a, action, members);
 }
 
-int
-audit_seal(struct audit *a, const unsigned char sk[64])
+/* The seal line that would follow a's last line, in a malloc'd buffer. */
+static int
+build_seal(const struct audit *a, const unsigned char sk[64], char **line,
+    size_t *len)
 {
 	unsigned char pk[32], sig[64], msg[sizeof(SEAL_DOMAIN) + 24 + 32];
 	char hhex[65], khex[65], shex[129];
@@ -491,6 +493,7 @@ audit_seal(struct audit *a, const unsigned char sk[64])
 	size_t mlen;
 	int ret;
 
+	*line = NULL;
 	if (a->seq == 0)
 		return err_set(ERR_DATA, "%s: nothing to seal (the log is "
 		    "empty)", a->path);
@@ -511,8 +514,61 @@ audit_seal(struct audit *a, const unsigned char sk[64])
 	json_add_str(j, "key", khex);
 	json_add_str(j, "sig", shex);
 	if ((ret = json_text(j, &members, NULL)) == 0)
-		ret = append_entry(a, "seal", members);
+		ret = build_line(a, "seal", members, line, len);
 	json_free(j);
+	return ret;
+}
+
+int
+audit_seal(struct audit *a, const unsigned char sk[64])
+{
+	char *line = NULL;
+	size_t len = 0;
+	int ret;
+
+	if ((ret = build_seal(a, sk, &line, &len)) != 0)
+		return ret;
+	if ((ret = write_line(a, line, len)) == 0) {
+		a->seq++;
+		sha256(line, len - 1, a->head);
+	}
+	free(line);
+	return ret;
+}
+
+int
+audit_append_sealed(struct audit *a, const char *action,
+    const char *members, const unsigned char sk[64])
+{
+	struct audit next;
+	char *entry = NULL, *seal = NULL, *both = NULL;
+	size_t elen = 0, slen = 0;
+	int ret;
+
+	if (!name_ok(action, 1) || strcmp(action, "seal") == 0)
+		return err_set(ERR_DATA, "%s: bad audit action", a->path);
+	if ((ret = build_line(a, action, members, &entry, &elen)) != 0)
+		goto out;
+	/* The seal is built as if the entry were already written. */
+	next = *a;
+	next.seq++;
+	sha256(entry, elen - 1, next.head);
+	if ((ret = build_seal(&next, sk, &seal, &slen)) != 0)
+		goto out;
+	if ((both = malloc(elen + slen)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	memcpy(both, entry, elen);
+	memcpy(both + elen, seal, slen);
+	if ((ret = write_line(a, both, elen + slen)) == 0) {
+		a->seq += 2;
+		sha256(seal, slen - 1, a->head);
+	}
+out:
+	free(entry);
+	free(seal);
+	free(both);
 	return ret;
 }
 
