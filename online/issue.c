@@ -846,6 +846,9 @@ run(const struct opts *o)
 
 	if ((ret = secmem_init()) != 0)
 		return ret;
+	/* PKCS#12 output needs OpenSSL's legacy cipher names. */
+	if (o->format != FMT_PKCS12)
+		x509_no_cipher_names();
 	if ((dir = cacfg_dir_from_env(o->ca_dir)) == NULL)
 		return ERR_USAGE;
 	if (o->batch == NULL && (ret = check_outputs(o)) != 0)
