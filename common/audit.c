@@ -487,24 +487,30 @@ build_seal(const struct audit *a, const unsigned char sk[64], char **line,
     size_t *len)
 {
 	unsigned char pk[32], sig[64], msg[sizeof(SEAL_DOMAIN) + 24 + 32];
+	unsigned char seed[32], again[64];
 	char hhex[65], khex[65], shex[129];
 	struct json_buf *j = NULL;
 	const char *members;
 	size_t mlen;
-	int ret;
+	int ret, ok;
 
 	*line = NULL;
 	if (a->seq == 0)
 		return err_set(ERR_DATA, "%s: nothing to seal (the log is "
 		    "empty)", a->path);
-	crypto_sign_ed25519_sk_to_pk(pk, sk);
-	mlen = seal_message(a->seq + 1, a->head, msg);
-	crypto_sign_detached(sig, NULL, msg, mlen, sk);
 	/* A secret key whose public half is wrong would seal forever
-	 * unverifiable logs: check before writing. */
-	if (crypto_sign_verify_detached(sig, msg, mlen, pk) != 0)
+	 * unverifiable logs: check before writing, by deriving the public
+	 * half from the seed (a third of the cost of verifying). */
+	crypto_sign_ed25519_sk_to_seed(seed, sk);
+	crypto_sign_seed_keypair(pk, again, seed);
+	ok = sodium_memcmp(again, sk, sizeof(again)) == 0;
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(again, sizeof(again));
+	if (!ok)
 		return err_set(ERR_INTERNAL, "%s: the seal key's public half "
 		    "does not match its secret half", a->path);
+	mlen = seal_message(a->seq + 1, a->head, msg);
+	crypto_sign_detached(sig, NULL, msg, mlen, sk);
 	sodium_bin2hex(hhex, sizeof(hhex), a->head, 32);
 	sodium_bin2hex(khex, sizeof(khex), pk, 32);
 	sodium_bin2hex(shex, sizeof(shex), sig, 64);

@@ -374,15 +374,17 @@ pin_get(const struct pin_source *src, const char *prompt, int confirm,
 	int ret;
 
 	*pin = NULL;
+	confirm = confirm && src->kind == PIN_PROMPT;
 	buf = secmem_alloc(PIN_MAX + 2);
-	again = secmem_alloc(PIN_MAX + 2);
-	if (buf == NULL || again == NULL) {
+	if (confirm)
+		again = secmem_alloc(PIN_MAX + 2);
+	if (buf == NULL || (confirm && again == NULL)) {
 		ret = err_set(ERR_INTERNAL, "out of locked memory");
 		goto out;
 	}
 	if ((ret = read_source(src, prompt, buf, &len)) != 0)
 		goto out;
-	if (confirm && src->kind == PIN_PROMPT) {
+	if (confirm) {
 		if ((ret = read_source(src, "Type it again: ", again,
 		    &len2)) != 0)
 			goto out;

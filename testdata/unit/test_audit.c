@@ -488,6 +488,17 @@ test_append_sealed(void)
 	    "action seal refused");
 	CHECK_RC(audit_append_sealed(a, "x", "\"seq\":9", sk1), ERR_DATA,
 	    "members repeating seq refused");
+	{
+		unsigned char bad[64];
+
+		memcpy(bad, sk1, 32);
+		memcpy(bad + 32, pk2, 32);
+		CHECK_RC(audit_append_sealed(a, "x", NULL, bad), ERR_INTERNAL,
+		    "a key whose public half is another key's refused");
+		CHECK_RC(audit_seal(a, bad), ERR_INTERNAL,
+		    "by audit_seal() too");
+		sodium_memzero(bad, sizeof(bad));
+	}
 	stat(p, &st2);
 	CHECK(st1.st_size == st2.st_size, "nothing written by refused calls");
 	CHECK_RC(audit_append_sealed(a, "issue", "\"serial\":\"01\"", sk1),
