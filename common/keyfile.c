@@ -14,6 +14,10 @@
  * PKCS#8 is written rather than i2d_PrivateKey()'s output because
  * OpenSSL 3 gives the type-specific form (SEC1, PKCS#1) there, and a
  * file should say what kind of key it holds.
+ * Reading, EC and Ed25519 keys are built from their parts
+ * (p8_decode_direct()); like OpenSSL's decoders, that holds the key
+ * octets for a moment in OpenSSL's ASN.1 structure, which wipes them
+ * when freed, and the EC scalar in a BIGNUM on OpenSSL's secure heap.
  */
 #include <stdint.h>
 #include <stdio.h>
