@@ -82,6 +82,16 @@ int	audit_append(struct audit *a, const char *action,
 int	audit_seal(struct audit *a, const unsigned char sk[64]);
 
 /*
+ * audit_append() and then audit_seal() with sk, the two lines written
+ * with one write() and one fsync() instead of two each: the same bytes
+ * as those two calls make in the same second.  If the write fails the
+ * file is cut back, neither line stays.  Errors as for audit_append()
+ * and audit_seal().
+ */
+int	audit_append_sealed(struct audit *a, const char *action,
+	    const char *members, const unsigned char sk[64]);
+
+/*
  * The SHA-256 of the last line of the log (32 zero bytes for an empty
  * log): the digest the witnesses write on the paper script after the
  * final seal.  Returns 0.

@@ -1443,9 +1443,10 @@ cacfg_audit(const struct ca_config *c, const struct ca_key *k,
 
 	if ((ret = audit_open(c->audit_path, program, 0, &a)) != 0)
 		return ret;
-	if ((ret = audit_append(a, action, members)) == 0 && k != NULL &&
-	    k->audit_sk != NULL)
-		ret = audit_seal(a, k->audit_sk);
+	if (k != NULL && k->audit_sk != NULL)
+		ret = audit_append_sealed(a, action, members, k->audit_sk);
+	else
+		ret = audit_append(a, action, members);
 	audit_close(a);
 	return ret;
 }

@@ -24,6 +24,9 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -648,6 +651,73 @@ out:
 	return rc;
 }
 
+/*
+ * The WAL's directory entry.  SQLite opens the WAL with O_CREAT and then
+ * fsyncs the directory at its first sync, in every process, although
+ * the WAL is kept (SQLITE_FCNTL_PERSIST_WAL) and so nearly always there
+ * already: a whole flush of the directory per pki-issue run, for
+ * nothing.  This VFS is SQLite's own with one change: it opens an
+ * existing WAL without O_CREAT (no directory sync), and makes the
+ * directory entry of a WAL it has to create durable at once, before
+ * anything is written to it.  So every WAL that is found was made
+ * durable by whoever created it (pki-ca-init, or SQLite itself for a
+ * WAL that SQLite's own tools left behind).
+ */
+#define WAL_VFS		"pki-wal"
+
+static sqlite3_vfs wal_vfs;
+static sqlite3_vfs *base_vfs;
+static pthread_once_t wal_vfs_once = PTHREAD_ONCE_INIT;
+
+static void
+sync_parent(const char *path)
+{
+	char *copy = strdup(path);
+	int fd;
+
+	if (copy == NULL)
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+static int
+wal_vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
+    int flags, int *outflags)
+{
+	int rc;
+
+	(void)vfs;
+	if (name == NULL || !(flags & SQLITE_OPEN_WAL) ||
+	    !(flags & SQLITE_OPEN_CREATE))
+		return base_vfs->xOpen(base_vfs, name, f, flags, outflags);
+	rc = base_vfs->xOpen(base_vfs, name, f, flags & ~SQLITE_OPEN_CREATE,
+	    outflags);
+	if (rc == SQLITE_OK)
+		return rc;
+	if ((rc = base_vfs->xOpen(base_vfs, name, f, flags, outflags)) ==
+	    SQLITE_OK)
+		sync_parent(name);
+	return rc;
+}
+
+static void
+wal_vfs_register(void)
+{
+	if ((base_vfs = sqlite3_vfs_find(NULL)) == NULL)
+		return;
+	wal_vfs = *base_vfs;
+	wal_vfs.zName = WAL_VFS;
+	wal_vfs.pNext = NULL;
+	wal_vfs.xOpen = wal_vfs_open;
+	if (sqlite3_vfs_register(&wal_vfs, 0) != SQLITE_OK)
+		base_vfs = NULL;
+}
+
 static int
 open_file(const char *path, int create, struct db *db)
 {
@@ -657,7 +727,9 @@ open_file(const char *path, int create, struct db *db)
 
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+	pthread_once(&wal_vfs_once, wal_vfs_register);
+	rc = sqlite3_open_v2(path, &db->h, flags,
+	    base_vfs != NULL ? WAL_VFS : NULL);
 	if (rc == SQLITE_OK)
 		return 0;
 	if (db->h == NULL)

@@ -321,6 +321,70 @@ out:
 	return ret;
 }
 
+struct fileio_prepared {
+	int	 fd;
+	char	*path;
+};
+
+int
+fileio_prepare(const char *path, const void *buf, size_t len, mode_t mode,
+    struct fileio_prepared **out)
+{
+	struct fileio_prepared *p;
+	char dir[4096];
+	int ret;
+
+	*out = NULL;
+	if (dir_of(path, dir, sizeof(dir)) != 0 ||
+	    access("/proc/self/fd", F_OK) != 0)
+		return 0;
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->path = strdup(path)) == NULL) {
+		free(p);
+		return err_set(ERR_INTERNAL, "out of memory");
+	}
+	if ((p->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) == -1) {
+		free(p->path);
+		free(p);
+		return 0;
+	}
+	if (fchmod(p->fd, mode) == -1)
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	else
+		ret = write_all(p->fd, path, buf, len);
+	if (ret != 0) {
+		fileio_prepared_free(p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}
+
+int
+fileio_publish(struct fileio_prepared *p)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, p->path, AT_SYMLINK_FOLLOW) == -1)
+		return err_set(errno == EEXIST ? ERR_EXISTS : ERR_IO, "%s: %s",
+		    p->path, errno == EEXIST ? "already exists" :
+		    strerror(errno));
+	fsync_parent(p->path);
+	return 0;
+}
+
+void
+fileio_prepared_free(struct fileio_prepared *p)
+{
+	if (p == NULL)
+		return;
+	/* Unlinked, or never linked: then the file vanishes with its fd. */
+	close(p->fd);
+	free(p->path);
+	free(p);
+}
+
 int
 fileio_sync(const char *path)
 {

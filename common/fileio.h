@@ -63,6 +63,25 @@ int	fileio_write_lazy(const char *path, const void *buf, size_t len,
 int	fileio_write_linked(const char *path, const void *buf, size_t len,
 	    mode_t mode);
 
+/*
+ * An output written before the moment it may appear, so that flushing
+ * it overlaps other work (another thread's): fileio_prepare() writes buf
+ * into an unnamed file (O_TMPFILE) in path's directory, with mode, and
+ * flushes it; fileio_publish() links it as path, never replacing one
+ * (ERR_EXISTS), and flushes the directory.  The result is that of
+ * fileio_write_atomic(replace 0), with one flush left after the moment
+ * instead of two.  Nothing named exists before fileio_publish(): a
+ * prepared file that is freed unpublished, or whose writer dies,
+ * vanishes.  fileio_prepare() sets *out to NULL and returns 0 where the
+ * file system or /proc lacks what this needs: write the ordinary way
+ * then.  Errors: ERR_IO, ERR_INTERNAL.
+ */
+struct fileio_prepared;
+int	fileio_prepare(const char *path, const void *buf, size_t len,
+	    mode_t mode, struct fileio_prepared **out);
+int	fileio_publish(struct fileio_prepared *p);
+void	fileio_prepared_free(struct fileio_prepared *p);
+
 /* Flush the file system holding path to disk (syncfs). */
 int	fileio_sync(const char *path);
 

@@ -71,6 +71,7 @@ issuer_open(const char *dir, const struct pin_source *pin,
 	if ((is = calloc(1, sizeof(*is))) == NULL)
 		return err_set(ERR_INTERNAL, "out of memory");
 	pthread_mutex_init(&is->sign_lock, NULL);
+	x509_rand_setup();
 	if ((ret = cacfg_load(dir, &is->cfg)) != 0 ||
 	    (ret = cacfg_load_cert(is->cfg, &is->ca)) != 0 ||
 	    (ret = check_ca_valid(is)) != 0 ||

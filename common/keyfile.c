@@ -14,17 +14,25 @@
  * PKCS#8 is written rather than i2d_PrivateKey()'s output because
  * OpenSSL 3 gives the type-specific form (SEC1, PKCS#1) there, and a
  * file should say what kind of key it holds.
+ * Reading, EC and Ed25519 keys are built from their parts
+ * (p8_decode_direct()); like OpenSSL's decoders, that holds the key
+ * octets for a moment in OpenSSL's ASN.1 structure, which wipes them
+ * when freed, and the EC scalar in a BIGNUM on OpenSSL's secure heap.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/decoder.h>
 #include <openssl/encoder.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
 #include <sodium.h>
 
+#include "der.h"
 #include "err.h"
 #include "fileio.h"
 #include "keyfile.h"
@@ -123,6 +131,141 @@ out:
 	return ret;
 }
 
+/* One TLV of tag at *p (*n bytes left): its contents; step past it. */
+static const unsigned char *
+der_take(const unsigned char **p, size_t *n, unsigned char tag, size_t *len)
+{
+	const unsigned char *c;
+	unsigned char t;
+	size_t hl;
+
+	if (der_read_header(*p, *n, &t, len, &hl) != 0 || t != tag)
+		return NULL;
+	c = *p + hl;
+	*p += hl + *len;
+	*n -= hl + *len;
+	return c;
+}
+
+/* A key of the named group from its parts, as the EC key manager
+ * imports it. */
+static EVP_PKEY *
+ec_from_parts(const char *group, const unsigned char *priv, size_t privlen,
+    const unsigned char *pub, size_t publen)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *d = NULL;
+
+	if ((d = BN_secure_new()) == NULL ||
+	    BN_bin2bn(priv, (int)privlen, d) == NULL ||
+	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+	    group, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+	    pub, publen) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(d);
+	return pkey;
+}
+
+/*
+ * RFC 5915 ECPrivateKey { version 1, privateKey, [1] publicKey }, the
+ * form OpenSSL's PKCS#8 encoder writes (no [0] parameters: those are in
+ * the AlgorithmIdentifier).  NULL for anything else.
+ */
+static EVP_PKEY *
+ec_from_sec1(const char *group, const unsigned char *p, size_t n)
+{
+	const unsigned char *c, *priv, *pub;
+	size_t len, privlen, publen;
+
+	if ((c = der_take(&p, &n, DER_SEQUENCE, &len)) == NULL || n != 0)
+		return NULL;
+	p = c;
+	n = len;
+	if ((c = der_take(&p, &n, DER_INTEGER, &len)) == NULL || len != 1 ||
+	    c[0] != 1 ||
+	    (priv = der_take(&p, &n, DER_OCTET_STRING, &privlen)) == NULL ||
+	    privlen == 0 || privlen > 66 ||
+	    (c = der_take(&p, &n, 0xa1, &len)) == NULL || n != 0)
+		return NULL;
+	p = c;
+	n = len;
+	if ((pub = der_take(&p, &n, DER_BIT_STRING, &publen)) == NULL ||
+	    n != 0 || publen < 2 || pub[0] != 0)
+		return NULL;
+	return ec_from_parts(group, priv, privlen, pub + 1, publen - 1);
+}
+
+/*
+ * The keys a CA directory holds, built from their parts: an EC key on
+ * P-256, P-384 or P-521 and the Ed25519 audit key.  OpenSSL 3.0 sets up
+ * its decoders afresh for every key, which costs more than the rest of
+ * a one-shot pki-issue; the ASN.1 here is checked as strictly.  NULL
+ * for any other key or form: the decoder takes those (and words the
+ * errors).
+ */
+static EVP_PKEY *
+p8_decode_direct(const unsigned char *der, size_t len)
+{
+	PKCS8_PRIV_KEY_INFO *p8;
+	const unsigned char *p = der, *pk, *c;
+	const ASN1_OBJECT *obj, *curve;
+	const X509_ALGOR *alg;
+	const void *pval;
+	const char *group;
+	EVP_PKEY *pkey = NULL;
+	size_t n, clen;
+	int pklen, ptype;
+
+	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len)) == NULL)
+		goto out;
+	if (p != der + len ||
+	    !PKCS8_pkey_get0(&obj, &pk, &pklen, &alg, p8) || pklen <= 0)
+		goto out;
+	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+	n = (size_t)pklen;
+	switch (OBJ_obj2nid(obj)) {
+	case NID_ED25519:
+		if (ptype == V_ASN1_UNDEF &&
+		    (c = der_take(&pk, &n, DER_OCTET_STRING, &clen)) != NULL &&
+		    n == 0 && clen == 32)
+			pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "ED25519",
+			    NULL, c, clen);
+		break;
+	case NID_X9_62_id_ecPublicKey:
+		if (ptype != V_ASN1_OBJECT)
+			break;
+		curve = pval;
+		switch (OBJ_obj2nid(curve)) {
+		case NID_X9_62_prime256v1: group = "P-256"; break;
+		case NID_secp384r1: group = "P-384"; break;
+		case NID_secp521r1: group = "P-521"; break;
+		default: group = NULL; break;
+		}
+		if (group != NULL)
+			pkey = ec_from_sec1(group, pk, n);
+		break;
+	}
+out:
+	PKCS8_PRIV_KEY_INFO_free(p8);	/* clears the key octets */
+	ERR_clear_error();
+	return pkey;
+}
+
 static int
 p8_decode(const unsigned char *der, size_t len, const char *source,
     EVP_PKEY **key)
@@ -133,6 +276,8 @@ p8_decode(const unsigned char *der, size_t len, const char *source,
 	size_t left = len;
 	int ret = 0;
 
+	if ((*key = p8_decode_direct(der, len)) != NULL)
+		return 0;
 	ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", "PrivateKeyInfo",
 	    NULL, EVP_PKEY_KEYPAIR, NULL, NULL);
 	if (ctx == NULL || OSSL_DECODER_from_data(ctx, &p, &left) != 1 ||

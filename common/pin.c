@@ -12,6 +12,8 @@
  * restored, and the signal is then delivered as if we had not caught it
  * (a stop restarts the prompt after the process continues).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -160,9 +162,59 @@ read_line(int fd, const char *name, char *buf, size_t *len)
 	return 0;
 }
 
+/*
+ * read_line() for a regular file, which nobody else reads after us: in
+ * one read() of PIN_MAX + 2 bytes instead of three system calls a byte,
+ * with the same verdicts.  What follows the first line is wiped.
+ */
+static int
+read_regular(int fd, const char *name, char *buf, size_t *len)
+{
+	size_t got = 0, used;
+	char *nl;
+	ssize_t n;
+
+	while (got < PIN_MAX + 2) {
+		n = read(fd, buf + got, PIN_MAX + 2 - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			secmem_wipe(buf, PIN_MAX + 2);
+			*len = 0;
+			buf[0] = '\0';
+			return err_set(ERR_IO, "%s: %s", name, strerror(errno));
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if ((nl = memchr(buf, '\n', got)) != NULL)
+		used = (size_t)(nl - buf);
+	else
+		used = got < PIN_MAX + 2 ? got : PIN_MAX + 2;
+	secmem_wipe(buf + (used < PIN_MAX + 1 ? used : PIN_MAX + 1),
+	    PIN_MAX + 2 - (used < PIN_MAX + 1 ? used : PIN_MAX + 1));
+	if (used > PIN_MAX + 1)
+		return err_set(ERR_DATA, "%s: PIN longer than %d bytes", name,
+		    PIN_MAX);
+	if (used > 0 && buf[used - 1] == '\r')
+		used--;
+	buf[used] = '\0';
+	*len = used;
+	if (used > PIN_MAX)
+		return err_set(ERR_DATA, "%s: PIN longer than %d bytes", name,
+		    PIN_MAX);
+	if (used == 0)
+		return err_set(ERR_DATA, "%s: empty PIN", name);
+	if (memchr(buf, '\0', used) != NULL)
+		return err_set(ERR_DATA, "%s: PIN contains a NUL byte", name);
+	return 0;
+}
+
 static int
 read_file(const char *path, char *buf, size_t *len)
 {
+	struct stat st;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -171,7 +223,10 @@ read_file(const char *path, char *buf, size_t *len)
 			return err_set(ERR_NOINPUT, "%s: no such file", path);
 		return err_set(ERR_NOINPUT, "%s: %s", path, strerror(errno));
 	}
-	ret = read_line(fd, path, buf, len);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		ret = read_regular(fd, path, buf, len);
+	else
+		ret = read_line(fd, path, buf, len);
 	close(fd);
 	return ret;
 }
@@ -319,15 +374,17 @@ pin_get(const struct pin_source *src, const char *prompt, int confirm,
 	int ret;
 
 	*pin = NULL;
+	confirm = confirm && src->kind == PIN_PROMPT;
 	buf = secmem_alloc(PIN_MAX + 2);
-	again = secmem_alloc(PIN_MAX + 2);
-	if (buf == NULL || again == NULL) {
+	if (confirm)
+		again = secmem_alloc(PIN_MAX + 2);
+	if (buf == NULL || (confirm && again == NULL)) {
 		ret = err_set(ERR_INTERNAL, "out of locked memory");
 		goto out;
 	}
 	if ((ret = read_source(src, prompt, buf, &len)) != 0)
 		goto out;
-	if (confirm && src->kind == PIN_PROMPT) {
+	if (confirm) {
 		if ((ret = read_source(src, "Type it again: ", again,
 		    &len2)) != 0)
 			goto out;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -19,6 +20,20 @@
 #include "x509.h"
 
 #define SERIAL_LEN	20
+
+void
+x509_rand_setup(void)
+{
+	/* Fails, harmlessly, once the DRBGs exist. */
+	if (RAND_set_DRBG_type(NULL, "HASH-DRBG", NULL, NULL, "SHA256") != 1)
+		ERR_clear_error();
+}
+
+void
+x509_no_cipher_names(void)
+{
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS, NULL);
+}
 
 int
 x509_random_serial(X509 *cert)

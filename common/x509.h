@@ -48,6 +48,26 @@ int	x509_spki_sha256(EVP_PKEY *pub, unsigned char out[32]);
 /* SHA-256 of the certificate's DER: the certificate fingerprint. */
 int	x509_cert_sha256(X509 *cert, unsigned char out[32]);
 
+/*
+ * Make OpenSSL's random generators Hash_DRBG over SHA-256 (SP 800-90A,
+ * 256-bit strength, seeded from the kernel as before) instead of its
+ * default CTR_DRBG over AES-256.  Same strength; but a one-shot program
+ * then never fetches a cipher, and OpenSSL 3.0's first cipher fetch
+ * builds every cipher of the provider (4M of the 24M instructions of a
+ * pki-issue run).  Call before the first random number; afterwards it
+ * does nothing.
+ */
+void	x509_rand_setup(void);
+
+/*
+ * Leave OpenSSL's legacy table of cipher names empty: OpenSSL 3.0 fills
+ * it, and copies it into its name map, on the first fetch of anything
+ * (2M instructions).  Only for a program that never looks a cipher up
+ * by that table (EVP_get_cipherbynid(), EVP_get_cipherbyname()):
+ * PKCS#12 output does.  Call before any other use of OpenSSL.
+ */
+void	x509_no_cipher_names(void);
+
 /* Load a PEM or DER certificate; ERR_NOINPUT, ERR_DATA naming path. */
 int	x509_load(const char *path, X509 **out);
 

@@ -8,6 +8,7 @@
  * transactions, and are built and signed on every core.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,7 +347,8 @@ write_secret_forms(const struct opts *o, struct issuer *is, X509 *cert,
 }
 
 static int
-write_public_forms(const struct opts *o, X509 *cert)
+write_public_forms(const struct opts *o, X509 *cert,
+    struct fileio_prepared *prep)
 {
 	unsigned char *pem = NULL, *der = NULL;
 	size_t pemlen, derlen;
@@ -356,7 +358,9 @@ write_public_forms(const struct opts *o, X509 *cert)
 	if ((ret = x509_pem(cert, &pem, &pemlen)) != 0 ||
 	    (ret = x509_der(cert, &der, &derlen)) != 0)
 		goto out;
-	if (o->format == FMT_DER)
+	if (prep != NULL)
+		ret = fileio_publish(prep);
+	else if (o->format == FMT_DER)
 		ret = write_out(o->out, der, derlen, 0644);
 	else if (o->format == FMT_PEM || o->out != NULL)
 		ret = write_out(o->out, pem, pemlen, 0644);
@@ -376,7 +380,7 @@ out:
 
 static int
 write_outputs(const struct opts *o, struct issuer *is, X509 *cert,
-    EVP_PKEY *key, const char *pass)
+    EVP_PKEY *key, const char *pass, struct fileio_prepared *prep)
 {
 	const unsigned char *chain;
 	unsigned char *full = NULL, *keypem = NULL;
@@ -393,7 +397,7 @@ write_outputs(const struct opts *o, struct issuer *is, X509 *cert,
 		ret = write_secret_forms(o, is, cert, key, keypem, keylen,
 		    pass);
 	else
-		ret = write_public_forms(o, cert);
+		ret = write_public_forms(o, cert, prep);
 	if (ret == 0 && o->chain != NULL) {
 		chain = issuer_chain_pem(is, &chainlen);
 		ret = fileio_write_atomic(o->chain, chain, chainlen, 0644, 0);
@@ -407,6 +411,55 @@ out:
 	return ret;
 }
 
+/*
+ * The --out file of a public form is written and flushed on a second
+ * thread while issuer_complete() commits the inventory row and the
+ * audit entry, in an unnamed file that appears under its name only once
+ * those are durable (fileio_prepare(), fileio_publish()): the flushes
+ * overlap instead of following one another.
+ */
+struct early_out {
+	const char *path;
+	unsigned char *buf;		/* the encoding, made beforehand */
+	size_t len;
+	struct fileio_prepared *prep;
+};
+
+static void *
+prepare_out(void *arg)
+{
+	struct early_out *e = arg;
+
+	/* On failure the ordinary write reports it. */
+	if (fileio_prepare(e->path, e->buf, e->len, 0644, &e->prep) != 0)
+		e->prep = NULL;
+	return NULL;
+}
+
+static int
+start_early_out(const struct opts *o, const struct issue_item *item,
+    struct early_out *e, pthread_t *tid)
+{
+	if (item->ret != 0 || o->out == NULL || o->generate_key != NULL ||
+	    !(o->format == FMT_PEM || o->format == FMT_DER ||
+	    o->format == FMT_JSON))
+		return 0;
+	e->path = o->out;
+	if (o->format == FMT_DER) {
+		if ((e->buf = malloc((size_t)item->derlen)) == NULL)
+			return 0;
+		memcpy(e->buf, item->der, (size_t)item->derlen);
+		e->len = (size_t)item->derlen;
+	} else if (x509_pem(item->cert, &e->buf, &e->len) != 0)
+		return 0;
+	if (pthread_create(tid, NULL, prepare_out, e) != 0) {
+		free(e->buf);
+		e->buf = NULL;
+		return 0;
+	}
+	return 1;
+}
+
 static int
 issue_single(const struct opts *o, struct issuer *is)
 {
@@ -415,11 +468,14 @@ issue_single(const struct opts *o, struct issuer *is)
 	const struct profile *p;
 	X509_REQ *csr = NULL;
 	EVP_PKEY *key = NULL, *csrkey = NULL;
+	struct early_out eo;
+	pthread_t tid;
 	char *pass = NULL;
-	int ret;
+	int ret, early;
 
 	memset(&rq, 0, sizeof(rq));
 	memset(&item, 0, sizeof(item));
+	memset(&eo, 0, sizeof(eo));
 	if ((ret = issuer_profile(is, o->profile, &p)) != 0)
 		return ret;
 	/* Every question is asked before anything is issued. */
@@ -444,13 +500,18 @@ issue_single(const struct opts *o, struct issuer *is)
 	if (item.ret == 0 && (ret = issuer_reserve(is, &item, 1)) != 0)
 		goto out;
 	issuer_sign(is, &item);
-	if ((ret = issuer_complete(is, &item, 1)) != 0)
+	early = start_early_out(o, &item, &eo, &tid);
+	ret = issuer_complete(is, &item, 1);
+	if (early)
+		pthread_join(tid, NULL);
+	if (ret != 0)
 		goto out;
 	if ((ret = item.ret) != 0) {
 		err_set(ret, "%s", item.error);
 		goto out;
 	}
-	if ((ret = write_outputs(o, is, item.cert, key, pass)) != 0) {
+	if ((ret = write_outputs(o, is, item.cert, key, pass,
+	    eo.prep)) != 0) {
 		/* err_msg() is the buffer err_set() writes: copy it first. */
 		char why[512];
 
@@ -460,6 +521,8 @@ issue_single(const struct opts *o, struct issuer *is)
 		    "it if you like", why, item.serial);
 	}
 out:
+	fileio_prepared_free(eo.prep);
+	free(eo.buf);
 	secmem_free(pass);
 	issue_item_clear(&item);
 	EVP_PKEY_free(key);
@@ -777,6 +840,9 @@ run(const struct opts *o)
 
 	if ((ret = secmem_init()) != 0)
 		return ret;
+	/* PKCS#12 output needs OpenSSL's legacy cipher names. */
+	if (o->format != FMT_PKCS12)
+		x509_no_cipher_names();
 	if ((dir = cacfg_dir_from_env(o->ca_dir)) == NULL)
 		return ERR_USAGE;
 	if (o->batch == NULL && (ret = check_outputs(o)) != 0)

@@ -465,6 +465,65 @@ test_misuse(void)
 	audit_close(NULL);
 }
 
+/* An entry and its seal in one write: two lines, as the two calls
+ * would write them; a refused entry leaves nothing. */
+static void
+test_append_sealed(void)
+{
+	struct audit_report r;
+	struct audit *a = NULL;
+	struct stat st1, st2;
+	unsigned char last[32], head[32];
+	struct lines ls;
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s", tpath("sealed.log"));
+	unlink(p);
+	CHECK_RC(write_log(p, "pki-test", 2, sk1), 0, "base log");
+	CHECK_RC(audit_open(p, "pki-test", 0, &a), 0, "reopen");
+	if (a == NULL)
+		return;
+	stat(p, &st1);
+	CHECK_RC(audit_append_sealed(a, "seal", NULL, sk1), ERR_DATA,
+	    "action seal refused");
+	CHECK_RC(audit_append_sealed(a, "x", "\"seq\":9", sk1), ERR_DATA,
+	    "members repeating seq refused");
+	{
+		unsigned char bad[64];
+
+		memcpy(bad, sk1, 32);
+		memcpy(bad + 32, pk2, 32);
+		CHECK_RC(audit_append_sealed(a, "x", NULL, bad), ERR_INTERNAL,
+		    "a key whose public half is another key's refused");
+		CHECK_RC(audit_seal(a, bad), ERR_INTERNAL,
+		    "by audit_seal() too");
+		sodium_memzero(bad, sizeof(bad));
+	}
+	stat(p, &st2);
+	CHECK(st1.st_size == st2.st_size, "nothing written by refused calls");
+	CHECK_RC(audit_append_sealed(a, "issue", "\"serial\":\"01\"", sk1),
+	    0, "entry and seal");
+	CHECK(audit_seq(a) == 5 && audit_head(a, head) == 0, "seq 5 after it");
+	audit_close(a);
+	CHECK_RC(audit_verify(p, pk1, &r), 0, "the log verifies");
+	CHECK(r.entries == 3 && r.seals == 2 && r.sealed_at_end,
+	    "3 entries and 2 seals, sealed at the end");
+	load(p, &ls);
+	CHECK(ls.n == 5 && strncmp(ls.l[3], "{\"seq\":4,", 9) == 0 &&
+	    strstr(ls.l[3], "\"action\":\"issue\",\"serial\":\"01\"") &&
+	    strncmp(ls.l[4], "{\"seq\":5,", 9) == 0 &&
+	    strstr(ls.l[4], "\"action\":\"seal\""), "line 4 is the entry, "
+	    "line 5 its seal");
+	if (ls.n == 5) {
+		crypto_hash_sha256(last, (const unsigned char *)ls.l[4],
+		    strlen(ls.l[4]) - 1);
+		CHECK(memcmp(last, head, 32) == 0 &&
+		    memcmp(r.head, head, 32) == 0, "the writer's head is the "
+		    "hash of the seal line");
+	}
+	drop(&ls);
+}
+
 struct count {
 	unsigned long a, b;
 };
@@ -544,7 +603,7 @@ cleanup(void)
 		"front.log", "junk.log", "key.log", "sig.log", "noseal.log",
 		"torn.log", "head.log", "two.log", "cutseal.log", "cut4.log", "cut7.log",
 		"forge.log", "rewrite.log", "misuse.log", "link.log",
-		"concurrent.log"
+		"concurrent.log", "sealed.log"
 	};
 	size_t i;
 
@@ -578,6 +637,7 @@ main(void)
 	test_cut_tail();
 	test_forged_seal();
 	test_misuse();
+	test_append_sealed();
 	test_concurrent();
 	cleanup();
 	secmem_free(sk1);

@@ -332,6 +332,45 @@ test_write_linked(void)
 	    count_temps(tmpdir));
 }
 
+/* fileio_prepare() and fileio_publish(): nothing named until published. */
+static void
+test_prepare(void)
+{
+	struct fileio_prepared *p = NULL, *q = NULL;
+
+	umask(077);
+	CHECK_RC(fileio_prepare(tpath("prepared"), "v1", 2, 0644, &p), 0,
+	    "prepare");
+	CHECK(p != NULL, "O_TMPFILE is there on this file system");
+	if (p == NULL)
+		return;
+	CHECK(!fileio_exists(tpath("prepared")) &&
+	    count_temps(tmpdir) == 0, "nothing named before publishing");
+	CHECK_RC(fileio_publish(p), 0, "publish");
+	CHECK(holds(tpath("prepared"), "v1") &&
+	    mode_of(tpath("prepared")) == 0644, "the content, mode 0644 "
+	    "despite umask 077 (is %03o)", mode_of(tpath("prepared")));
+	fileio_prepared_free(p);
+	CHECK(holds(tpath("prepared"), "v1"), "freeing keeps what was "
+	    "published");
+	CHECK_RC(fileio_prepare(tpath("prepared"), "v2", 2, 0644, &q), 0,
+	    "prepare over an existing name");
+	CHECK(q != NULL && fileio_publish(q) == ERR_EXISTS,
+	    "publishing never replaces");
+	CHECK(holds(tpath("prepared"), "v1"), "which is unchanged");
+	fileio_prepared_free(q);
+	q = NULL;
+	CHECK_RC(fileio_prepare(tpath("unpub"), "x", 1, 0644, &q), 0,
+	    "prepare another");
+	fileio_prepared_free(q);
+	CHECK(!fileio_exists(tpath("unpub")) && count_temps(tmpdir) == 0,
+	    "freed unpublished: nothing left");
+	q = NULL;
+	CHECK(fileio_prepare(tpath("nodir/x"), "x", 1, 0644, &q) != 0 ||
+	    q == NULL, "no directory: an error, or the ordinary way");
+	fileio_prepared_free(q);
+}
+
 static void
 test_exists_join(void)
 {
@@ -460,7 +499,7 @@ cleanup(void)
 {
 	static const char *names[] = { "ten", "empty", "stdin", "new",
 	    "target", "link", "dangling", "zero", "public", "pub", "abc",
-	    "out/a" };
+	    "out/a", "prepared" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -482,6 +521,7 @@ main(void)
 	test_write_new();
 	test_write_atomic();
 	test_write_linked();
+	test_prepare();
 	test_exists_join();
 	test_stage();
 	test_sha256();

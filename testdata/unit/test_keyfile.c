@@ -279,6 +279,83 @@ test_file(void)
 	free(path2);
 }
 
+/* A signature by a verifies under b. */
+static int
+signs_for(EVP_PKEY *a, EVP_PKEY *b)
+{
+	static const unsigned char msg[] = "challenge";
+	unsigned char sig[256];
+	size_t siglen = sizeof(sig);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	ok = ctx != NULL && EVP_DigestSignInit(ctx, NULL, NULL, NULL, a) == 1 &&
+	    EVP_DigestSign(ctx, sig, &siglen, msg, sizeof(msg)) == 1;
+	EVP_MD_CTX_free(ctx);
+	ctx = EVP_MD_CTX_new();
+	ok = ok && ctx != NULL &&
+	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, b) == 1 &&
+	    EVP_DigestVerify(ctx, sig, siglen, msg, sizeof(msg)) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/*
+ * EC and Ed25519 keys are decoded without OpenSSL's decoders, other
+ * forms (here: an EC key whose encoding leaves out the public point)
+ * by them: either way, the same key comes back.  A 256-bit machine key
+ * as the passphrase keeps Argon2id out of it.
+ */
+static void
+test_direct(void)
+{
+	static const char raw[] = "00112233445566778899aabbccddeeff"
+	    "00112233445566778899AABBCCDDEEFF";
+	const char *names[] = { "P-256", "P-384", "P-521", "ED25519",
+	    "P-256 without its public point" };
+	unsigned char *enc = NULL, a[32], b[32];
+	EVP_PKEY *key = NULL, *back = NULL;
+	size_t i, len, alen = 32, blen = 32;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (i < 3)
+			key = EVP_EC_gen(names[i]);
+		else if (i == 3)
+			key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		else if ((key = EVP_EC_gen("P-256")) != NULL &&
+		    EVP_PKEY_set_int_param(key,
+		    OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, 0) != 1) {
+			EVP_PKEY_free(key);
+			key = NULL;
+		}
+		if (key == NULL) {
+			CHECK(0, "generate %s", names[i]);
+			continue;
+		}
+		CHECK_RC(keyfile_encode(key, raw, &enc, &len), 0, "encode %s",
+		    names[i]);
+		CHECK_RC(keyfile_decode(enc, len, "mem", raw, &back), 0,
+		    "decode %s", names[i]);
+		if (i == 3)
+			CHECK(back != NULL && EVP_PKEY_get_raw_private_key(key,
+			    a, &alen) == 1 && EVP_PKEY_get_raw_private_key(back,
+			    b, &blen) == 1 && alen == 32 && blen == 32 &&
+			    memcmp(a, b, 32) == 0 && EVP_PKEY_eq(key, back) == 1,
+			    "%s: the same key back", names[i]);
+		else
+			CHECK(back != NULL && same_private(key, back,
+			    (size_t)(EVP_PKEY_get_bits(key) + 7) / 8),
+			    "%s: the same key back", names[i]);
+		CHECK(back != NULL && signs_for(back, key),
+		    "%s: the key read back signs for the original", names[i]);
+		free(enc);
+		enc = NULL;
+		EVP_PKEY_free(back);
+		back = NULL;
+		EVP_PKEY_free(key);
+	}
+}
+
 static void
 test_public_only(void)
 {
@@ -318,6 +395,7 @@ main(void)
 	if (enc != NULL)
 		test_tamper(enc, len);
 	test_file();
+	test_direct();
 	test_public_only();
 	free(enc);
 	return harness_done();

@@ -91,6 +91,22 @@ test_files(void)
 	long_pin[PIN_MAX + 1] = '\n';
 	CHECK_RC(file_pin("long", long_pin, PIN_MAX + 2, &pin), ERR_DATA,
 	    "a PIN of %d bytes refused", PIN_MAX + 1);
+	long_pin[PIN_MAX] = '\r';
+	CHECK_RC(file_pin("maxcr", long_pin, PIN_MAX + 2, &pin), 0,
+	    "a PIN of %d bytes and CRLF", PIN_MAX);
+	CHECK(pin != NULL && strlen(pin) == PIN_MAX, "CR stripped");
+	secmem_free(pin);
+	pin = NULL;
+	{
+		char big[3 * PIN_MAX];
+
+		memset(big, 'y', sizeof(big));
+		CHECK_RC(file_pin("big", big, sizeof(big), &pin), ERR_DATA,
+		    "a file of %zu bytes without a newline refused",
+		    sizeof(big));
+		CHECK(pin == NULL && strstr(err_msg(), "longer than") != NULL,
+		    "as too long: %s", err_msg());
+	}
 
 	memset(&src, 0, sizeof(src));
 	src.kind = PIN_FILE;
