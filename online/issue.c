@@ -415,6 +415,7 @@ issue_single(const struct opts *o, struct issuer *is)
 	const struct profile *p;
 	X509_REQ *csr = NULL;
 	EVP_PKEY *key = NULL, *csrkey = NULL;
+	X509 *cert = NULL;
 	char *pass = NULL;
 	int ret;
 
@@ -450,7 +451,8 @@ issue_single(const struct opts *o, struct issuer *is)
 		err_set(ret, "%s", item.error);
 		goto out;
 	}
-	if ((ret = write_outputs(o, is, item.cert, key, pass)) != 0) {
+	if ((ret = issue_item_cert(&item, &cert)) != 0 ||
+	    (ret = write_outputs(o, is, cert, key, pass)) != 0) {
 		/* err_msg() is the buffer err_set() writes: copy it first. */
 		char why[512];
 
@@ -462,6 +464,7 @@ issue_single(const struct opts *o, struct issuer *is)
 out:
 	secmem_free(pass);
 	issue_item_clear(&item);
+	X509_free(cert);
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(csrkey);
 	X509_REQ_free(csr);
@@ -651,7 +654,8 @@ write_one(void *arg, size_t k)
 	char why[512];
 
 	if (b->items[i].ret == 0 &&
-	    (ret = x509_pem(b->items[i].cert, &pem, &len)) == 0) {
+	    (ret = x509_der_pem(b->items[i].der, b->items[i].derlen, &pem,
+	    &len)) == 0) {
 		ret = fileio_write_linked(l->out, pem, len, 0644);
 		free(pem);
 	}
