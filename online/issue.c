@@ -486,7 +486,9 @@ struct batch {
 	struct batch_line *lines;
 	struct issue_item *items;
 	size_t n;
-	size_t base;			/* first index of the current chunk */
+	size_t base;			/* first index of the chunk that the
+					   parallel step is on */
+	size_t sbase, sm;		/* the chunk of the inventory step */
 	time_t now;
 	char *requester;		/* looked up once: getpwuid() is
 					   neither cheap nor thread-safe */
@@ -674,35 +676,79 @@ write_one(void *arg, size_t k)
 }
 
 static void
-write_chunk(struct batch *b, size_t start, size_t m)
+print_chunk(const struct batch *b, size_t start, size_t m)
 {
 	size_t i;
 
-	b->base = start;
-	par_for(m, 0, write_one, b);
 	for (i = start; i < start + m; i++)
 		if (b->items[i].ret == 0)
 			printf("%s %s\n", b->items[i].serial,
 			    b->lines[i].out);
 }
 
+/* The inventory's steps, run by the main thread while the workers do
+ * another chunk's parallel step. */
+static int
+complete_step(void *arg)
+{
+	struct batch *b = arg;
+
+	return issuer_complete(b->is, b->items + b->sbase, b->sm);
+}
+
+static int
+reserve_step(void *arg)
+{
+	struct batch *b = arg;
+
+	if (b->sm == 0)
+		return 0;
+	return issuer_reserve(b->is, b->items + b->sbase, b->sm);
+}
+
+static size_t
+chunk_len(const struct batch *b, size_t start)
+{
+	return b->n - start < BATCH_CHUNK ? b->n - start : BATCH_CHUNK;
+}
+
+/*
+ * Chunk by chunk: prepare, record as pending, sign, record as issued,
+ * write.  The single-threaded inventory steps overlap the other
+ * chunks' work: chunk k+1 is prepared while chunk k is recorded as
+ * issued, and chunk k is written (after it was recorded) while chunk
+ * k+1 is recorded as pending (before it is signed).
+ */
 static int
 run_chunks(struct batch *b)
 {
 	unsigned threads = issuer_parallel(b->is) ? 0 : 1;
-	size_t start, m;
+	size_t start, next, m, mn;
 	int ret;
 
-	for (start = 0; start < b->n; start += m) {
-		m = b->n - start < BATCH_CHUNK ? b->n - start : BATCH_CHUNK;
+	m = chunk_len(b, 0);
+	b->base = 0;
+	par_for(m, 0, prepare_one, b);
+	if ((ret = issuer_reserve(b->is, b->items, m)) != 0)
+		return ret;
+	for (start = 0; start < b->n; start = next, m = mn) {
+		next = start + m;
+		mn = next < b->n ? chunk_len(b, next) : 0;
 		b->base = start;
-		par_for(m, 0, prepare_one, b);
-		if ((ret = issuer_reserve(b->is, b->items + start, m)) != 0)
-			return ret;
 		par_for(m, threads, sign_one, b);
-		if ((ret = issuer_complete(b->is, b->items + start, m)) != 0)
+		b->base = next;
+		b->sbase = start;
+		b->sm = m;
+		if ((ret = par_for_with(mn, 0, prepare_one, b, complete_step,
+		    b)) != 0)
 			return ret;
-		write_chunk(b, start, m);
+		b->base = start;
+		b->sbase = next;
+		b->sm = mn;
+		ret = par_for_with(m, 0, write_one, b, reserve_step, b);
+		print_chunk(b, start, m);
+		if (ret != 0)
+			return ret;
 	}
 	return 0;
 }
