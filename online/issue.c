@@ -623,7 +623,20 @@ sign_one(void *arg, size_t k)
 	issuer_sign(b->is, &b->items[b->base + k]);
 }
 
-/* Sequential checks before the parallel part: profiles, outputs. */
+/* An output that exists already is refused before anything is done
+ * (checked on every core: one stat() each). */
+static void
+check_out_one(void *arg, size_t i)
+{
+	struct batch *b = arg;
+
+	if (b->items[i].ret == 0 && fileio_exists(b->lines[i].out))
+		fail_line(b, i, err_set(ERR_EXISTS, "%s: already exists",
+		    b->lines[i].out));
+}
+
+/* Checks before the pipeline: the profiles (loaded one at a time),
+ * then the outputs. */
 static void
 precheck(struct batch *b)
 {
@@ -631,13 +644,10 @@ precheck(struct batch *b)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < b->n; i++) {
+	for (i = 0; i < b->n; i++)
 		if ((ret = issuer_profile(b->is, b->lines[i].profile, &p)) != 0)
 			fail_line(b, i, ret);
-		else if (fileio_exists(b->lines[i].out))
-			fail_line(b, i, err_set(ERR_EXISTS, "%s: already "
-			    "exists", b->lines[i].out));
-	}
+	par_for(b->n, 0, check_out_one, b);
 }
 
 /* One output file (run on every core): PEM, published without a
