@@ -267,10 +267,10 @@ first_error(const struct lint_report *r)
 /*
  * Sign with the throwaway key and lint; keep the linted TBS.  The
  * throwaway signature is a real one, with a fresh nonce, although the
- * lint reads only the signature's algorithm from it: about a sixth of a
- * batch's work, which a fixed or reused-nonce signature would save by
- * putting a broken or fake ECDSA signature into the one certificate
- * that the lint is asked to trust as the one to be issued.
+ * lint reads only the signature's algorithm from it: about 15% of a
+ * batch's instructions, which a fixed or reused-nonce signature would
+ * save by putting a fake or broken ECDSA signature into the very
+ * certificate that the lint takes for the one to be issued.
  */
 static int
 lint_item(struct issuer *is, const struct profile *p, struct issue_item *it)
