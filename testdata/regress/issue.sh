@@ -2,7 +2,8 @@
 # the ceremony programs (pki-root-keygen, pki-ca-init, pki-root-sign,
 # pki-ca-install); one certificate of each profile, each verified by
 # openssl against the root; every bad input refused with nothing recorded
-# or written; 4 concurrent batch issuers x 500; a real mTLS handshake.
+# or written; a --batch of two chunks; 4 concurrent batch issuers x 500;
+# a real mTLS handshake.
 . "$(dirname "$0")/lib.sh"
 
 softhsm_setup
