@@ -485,10 +485,13 @@ issuer_sign(struct issuer *is, struct issue_item *it)
 		    "recorded as pending: not signing it", it->serial));
 		return;
 	}
-	if (is->algid != NULL)
+	/* One certificate whose object the caller takes (pki-issue
+	 * without --batch, pki-renew) is signed as an object: parsing the
+	 * DER back would cost more than encoding the TBS again. */
+	if (is->algid != NULL && !it->want_cert)
 		ret = sign_bytes(is, it);
-	else
-		ret = sign_object(is, it);
+	else if ((ret = sign_object(is, it)) == 0)
+		it->signed_object = 1;
 	if (ret == 0 && (it->subject = x509_subject_line(it->linted)) ==
 	    NULL)
 		ret = err_set(ERR_INTERNAL, "out of memory");
@@ -508,6 +511,12 @@ issue_item_cert(const struct issue_item *it, X509 **out)
 	if (it->ret != 0 || it->der == NULL)
 		return err_set(ERR_INTERNAL, "serial %s was not signed",
 		    it->serial);
+	if (it->signed_object) {
+		if (X509_up_ref(it->linted) != 1)
+			return err_set(ERR_INTERNAL, "out of memory");
+		*out = it->linted;
+		return 0;
+	}
 	if ((*out = d2i_X509(NULL, &p, (long)it->derlen)) == NULL ||
 	    p != it->der + it->derlen) {
 		X509_free(*out);

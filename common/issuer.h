@@ -83,9 +83,12 @@ struct issue_request {
 struct issue_item {
 	int ret;			/* first error, 0 so far */
 	char error[512];		/* its message */
-	X509 *linted;			/* as built and linted, signed only
-					   by the throwaway key: never hand
-					   it out (issue_item_cert()) */
+	int want_cert;			/* set before issuer_sign(): the
+					   caller takes issue_item_cert() */
+	X509 *linted;			/* as built and linted, signed by
+					   the throwaway key: never hand it
+					   out (issue_item_cert()) */
+	int signed_object;		/* issuer_sign() signed linted */
 	char serial[41];
 	char spki_sha256[65];
 	char *sans_json;
@@ -114,9 +117,10 @@ int	issuer_reserve(struct issuer *is, struct issue_item *items, size_t n);
 void	issuer_sign(struct issuer *is, struct issue_item *item);
 int	issuer_complete(struct issuer *is, struct issue_item *items, size_t n);
 
-/* The signed certificate of an item that went through issuer_sign(),
- * parsed from its DER; the caller frees *out.  ERR_INTERNAL if the item
- * failed or was not signed. */
+/* The signed certificate of an item that went through issuer_sign();
+ * the caller frees *out.  Cheap when the item had want_cert set (the
+ * CA key then signed the linted object itself), else parsed from the
+ * DER.  ERR_INTERNAL if the item failed or was not signed. */
 int	issue_item_cert(const struct issue_item *it, X509 **out);
 
 /* Free what an item holds; _release keeps ret, error and serial (for a

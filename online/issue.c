@@ -441,6 +441,7 @@ issue_single(const struct opts *o, struct issuer *is)
 	rq.nflags = o->nnames;
 	rq.lifetime = o->lifetime;
 	rq.requester = default_requester(o);
+	item.want_cert = 1;
 	issuer_prepare(is, &rq, time(NULL), &item);
 	if (item.ret == 0 && (ret = issuer_reserve(is, &item, 1)) != 0)
 		goto out;

@@ -502,6 +502,7 @@ issue(struct job *r, struct issuer *is, X509_REQ *csr,
 	rq.nflags = f->n;
 	rq.requester = audit_login_name();
 	rq.program = "pki-renew";
+	item.want_cert = 1;
 	issuer_prepare(is, &rq, r->now, &item);
 	if (item.ret == 0 && !r->o->dry_run &&
 	    (ret = issuer_reserve(is, &item, 1)) != 0)
