@@ -490,6 +490,8 @@ struct batch {
 	size_t base;			/* first index of the chunk that the
 					   parallel step is on */
 	size_t sbase, sm;		/* the chunk of the inventory step */
+	const char *flush;		/* an output of the chunk written
+					   last, or NULL */
 	time_t now;
 	char *requester;		/* looked up once: getpwuid() is
 					   neither cheap nor thread-safe */
@@ -703,8 +705,14 @@ static int
 complete_step(void *arg)
 {
 	struct batch *b = arg;
+	int ret = issuer_complete(b->is, b->items + b->sbase, b->sm);
 
-	return issuer_complete(b->is, b->items + b->sbase, b->sm);
+	/* The outputs of the chunk before go to disk meanwhile, so that
+	 * the flush at the end waits for one chunk only. */
+	if (ret == 0 && b->flush != NULL)
+		ret = fileio_sync(b->flush);
+	b->flush = NULL;
+	return ret;
 }
 
 static int
@@ -727,14 +735,15 @@ chunk_len(const struct batch *b, size_t start)
  * Chunk by chunk: prepare, record as pending, sign, record as issued,
  * write.  The single-threaded inventory steps overlap the other
  * chunks' work: chunk k+1 is prepared while chunk k is recorded as
- * issued, and chunk k is written (after it was recorded) while chunk
- * k+1 is recorded as pending (before it is signed).
+ * issued (and chunk k-1's outputs are flushed), and chunk k is written
+ * (after it was recorded) while chunk k+1 is recorded as pending
+ * (before it is signed).
  */
 static int
 run_chunks(struct batch *b)
 {
 	unsigned threads = issuer_parallel(b->is) ? 0 : 1;
-	size_t start, next, m, mn;
+	size_t start, next, m, mn, i;
 	int ret;
 
 	m = chunk_len(b, 0);
@@ -760,6 +769,9 @@ run_chunks(struct batch *b)
 		print_chunk(b, start, m);
 		if (ret != 0)
 			return ret;
+		for (i = start; i < start + m && b->flush == NULL; i++)
+			if (b->items[i].ret == 0)
+				b->flush = b->lines[i].out;
 	}
 	return 0;
 }
