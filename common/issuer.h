@@ -8,8 +8,8 @@
  *                       CA, build the certificate, sign it with a
  *                       throwaway key and lint it (thread-safe)
  *   2. issuer_reserve   record the serials as pending (one transaction)
- *   3. issuer_sign      sign with the CA key; the TBS must equal the
- *                       linted one (thread-safe for software keys)
+ *   3. issuer_sign      sign with the CA key exactly the TBS that was
+ *                       linted (thread-safe for software keys)
  *   4. issuer_complete  record the certificates as issued and append to
  *                       the audit log (one transaction)
  * A crash between 2 and 4 leaves pending rows, never an unrecorded
@@ -83,7 +83,12 @@ struct issue_request {
 struct issue_item {
 	int ret;			/* first error, 0 so far */
 	char error[512];		/* its message */
-	X509 *cert;
+	int want_cert;			/* set before issuer_sign(): the
+					   caller takes issue_item_cert() */
+	X509 *linted;			/* as built and linted, signed by
+					   the throwaway key: never hand it
+					   out (issue_item_cert()) */
+	int signed_object;		/* issuer_sign() signed linted */
 	char serial[41];
 	char spki_sha256[65];
 	char *sans_json;
@@ -96,7 +101,7 @@ struct issue_item {
 	unsigned char *tbs;		/* the linted TBS */
 	int tbslen;
 	unsigned char *der;		/* the signed certificate */
-	int derlen;
+	size_t derlen;
 	char *subject;			/* its subject, for the inventory */
 };
 
@@ -111,6 +116,12 @@ void	issuer_prepare(struct issuer *is, const struct issue_request *rq,
 int	issuer_reserve(struct issuer *is, struct issue_item *items, size_t n);
 void	issuer_sign(struct issuer *is, struct issue_item *item);
 int	issuer_complete(struct issuer *is, struct issue_item *items, size_t n);
+
+/* The signed certificate of an item that went through issuer_sign();
+ * the caller frees *out.  Cheap when the item had want_cert set (the
+ * CA key then signed the linted object itself), else parsed from the
+ * DER.  ERR_INTERNAL if the item failed or was not signed. */
+int	issue_item_cert(const struct issue_item *it, X509 **out);
 
 /* Free what an item holds; _release keeps ret, error and serial (for a
  * batch's report) and may run on several threads for distinct items. */

@@ -3,10 +3,15 @@
  *
  * Trusts OpenSSL for generation; it draws from the OS CSPRNG.
  */
+/* keytype_ec_public_ok() reads a built-in key's EC_KEY, which OpenSSL
+ * 3.0 deprecates but keeps (see there why). */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/rsa.h>
 
 #include "err.h"
@@ -118,4 +123,36 @@ const EVP_MD *
 keytype_digest(enum key_type type)
 {
 	return type == KEY_P384 ? EVP_sha384() : EVP_sha256();
+}
+
+/*
+ * A built-in EC key (one that csr_load_keyed() makes) is checked on its
+ * EC_KEY: asking the provider would first copy the key into it and make
+ * the curve again, for a check of a few field multiplications.
+ */
+int
+keytype_ec_public_ok(EVP_PKEY *key)
+{
+	EVP_PKEY_CTX *ctx;
+	const EC_KEY *ec;
+	const EC_POINT *pt;
+	int ok;
+
+	if (EVP_PKEY_get0_provider(key) == NULL &&
+	    (ec = EVP_PKEY_get0_EC_KEY(key)) != NULL) {
+		pt = EC_KEY_get0_public_key(ec);
+		ok = pt != NULL &&
+		    !EC_POINT_is_at_infinity(EC_KEY_get0_group(ec), pt) &&
+		    EC_POINT_is_on_curve(EC_KEY_get0_group(ec), pt, NULL) == 1;
+		ERR_clear_error();
+		return ok;
+	}
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	ok = EVP_PKEY_public_check_quick(ctx) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
 }

@@ -33,6 +33,12 @@ enum key_type keytype_of(const EVP_PKEY *key);
  */
 int	keytype_generate(enum key_type type, EVP_PKEY **key);
 
+/*
+ * 1 if the EC key's point is on its curve and not at infinity (what
+ * EVP_PKEY_public_check_quick() checks), 0 if not or on error.
+ */
+int	keytype_ec_public_ok(EVP_PKEY *key);
+
 /* The digest a CA key of this type signs with (SHA-256 for P-256,
  * SHA-384 for P-384, SHA-256 for RSA). */
 const EVP_MD *keytype_digest(enum key_type type);

@@ -41,6 +41,35 @@ worker(void *p)
 }
 
 int
+par_for_with(size_t n, unsigned threads, void (*fn)(void *arg, size_t i),
+    void *arg, int (*serial)(void *serial_arg), void *serial_arg)
+{
+	pthread_t tids[PAR_MAX_THREADS];
+	struct par_job job;
+	unsigned i, started = 0;
+	int ret;
+
+	if (threads == 0)
+		threads = par_cores();
+	if (threads > PAR_MAX_THREADS)
+		threads = PAR_MAX_THREADS;
+	if ((size_t)threads > n)
+		threads = (unsigned)n;
+	job.n = n;
+	atomic_init(&job.next, 0);
+	job.fn = fn;
+	job.arg = arg;
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&tids[started], NULL, worker, &job) == 0)
+			started++;
+	ret = serial(serial_arg);
+	worker(&job);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	return ret;
+}
+
+int
 par_for(size_t n, unsigned threads, void (*fn)(void *arg, size_t i),
     void *arg)
 {

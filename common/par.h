@@ -23,4 +23,16 @@ unsigned par_cores(void);
 int	par_for(size_t n, unsigned threads, void (*fn)(void *arg, size_t i),
 	    void *arg);
 
+/*
+ * par_for() on threads worker threads (0: par_cores()) started before
+ * the calling thread runs serial(serial_arg), which returns what this
+ * returns; then the calling thread takes indices too until all are
+ * done.  For a single-threaded step (the inventory) that can overlap the
+ * parallel work: serial must not touch what fn touches.  With threads 1
+ * and a serial step, that one worker and the caller share the work.
+ */
+int	par_for_with(size_t n, unsigned threads,
+	    void (*fn)(void *arg, size_t i), void *arg,
+	    int (*serial)(void *serial_arg), void *serial_arg);
+
 #endif

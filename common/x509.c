@@ -5,9 +5,11 @@
  * bytes, positive, from the CSPRNG; private key encodings only ever sit
  * in secmem buffers.
  */
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -177,6 +179,127 @@ x509_sign(X509 *cert, EVP_PKEY *signer, enum key_type type)
 		err_add_openssl();
 		return ERR_UNAVAILABLE;	/* a token is the likely cause */
 	}
+	return 0;
+}
+
+int
+x509_sig_algid(EVP_PKEY *signer, enum key_type type, unsigned char **der,
+    size_t *len)
+{
+	unsigned char aid[128];
+	OSSL_PARAM params[2];
+	EVP_MD_CTX *ctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	int ret = ERR_UNAVAILABLE;
+
+	*der = NULL;
+	*len = 0;
+	/* As ASN1_item_sign_ctx() asks a provider's key. */
+	params[0] = OSSL_PARAM_construct_octet_string(
+	    OSSL_SIGNATURE_PARAM_ALGORITHM_ID, aid, sizeof(aid));
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_get0_provider(signer) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, &pctx, keytype_digest(type), NULL,
+	    signer) != 1 || EVP_PKEY_CTX_get_params(pctx, params) != 1 ||
+	    params[0].return_size == 0 ||
+	    params[0].return_size > sizeof(aid))
+		goto out;
+	if ((*der = malloc(params[0].return_size)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	memcpy(*der, aid, params[0].return_size);
+	*len = params[0].return_size;
+	ret = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ret == ERR_UNAVAILABLE ? err_set(ret, "the key cannot name "
+	    "its signature algorithm") : ret;
+}
+
+int
+x509_sign_tbs(EVP_PKEY *signer, enum key_type type, const unsigned char *tbs,
+    size_t tbslen, const unsigned char *algid, size_t algidlen,
+    unsigned char **der, size_t *len)
+{
+	unsigned char sig[1024], *p;
+	size_t siglen = sizeof(sig);
+	EVP_MD_CTX *ctx;
+	int bits, body, total, ok;
+
+	*der = NULL;
+	*len = 0;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	ok = EVP_DigestSignInit(ctx, NULL, keytype_digest(type), NULL,
+	    signer) == 1 && EVP_DigestSign(ctx, sig, &siglen, tbs,
+	    tbslen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok) {
+		err_set(ERR_UNAVAILABLE, "signing the certificate failed");
+		err_add_openssl();
+		return ERR_UNAVAILABLE;
+	}
+	/* The signature as a BIT STRING with no unused bits. */
+	if (tbslen > INT_MAX / 2 || algidlen > INT_MAX / 4 ||
+	    (bits = ASN1_object_size(0, (int)siglen + 1,
+	    V_ASN1_BIT_STRING)) <= 0 ||
+	    (total = ASN1_object_size(1, body = (int)(tbslen + algidlen) +
+	    bits, V_ASN1_SEQUENCE)) <= 0)
+		return err_set(ERR_INTERNAL, "the certificate is too large");
+	if ((*der = p = malloc((size_t)total)) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	ASN1_put_object(&p, 1, body, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(p, tbs, tbslen);
+	p += tbslen;
+	memcpy(p, algid, algidlen);
+	p += algidlen;
+	ASN1_put_object(&p, 0, (int)siglen + 1, V_ASN1_BIT_STRING,
+	    V_ASN1_UNIVERSAL);
+	*p++ = 0;
+	memcpy(p, sig, siglen);
+	*len = (size_t)total;
+	return 0;
+}
+
+int
+x509_der_pem(const unsigned char *der, size_t derlen, unsigned char **buf,
+    size_t *len)
+{
+	static const char head[] = "-----BEGIN CERTIFICATE-----\n";
+	static const char tail[] = "-----END CERTIFICATE-----\n";
+	EVP_ENCODE_CTX *ctx;
+	unsigned char *out;
+	size_t cap;
+	int n, used, ok;
+
+	*buf = NULL;
+	/* 64 characters and a newline for every 48 bytes, rounded up. */
+	if (derlen > INT_MAX / 2)
+		return err_set(ERR_INTERNAL, "the certificate is too large");
+	cap = sizeof(head) + sizeof(tail) + (derlen + 47) / 48 * 65 + 1;
+	if ((out = malloc(cap)) == NULL ||
+	    (ctx = EVP_ENCODE_CTX_new()) == NULL) {
+		free(out);
+		return err_set(ERR_INTERNAL, "out of memory");
+	}
+	memcpy(out, head, sizeof(head) - 1);
+	used = (int)sizeof(head) - 1;
+	EVP_EncodeInit(ctx);
+	ok = EVP_EncodeUpdate(ctx, out + used, &n, der, (int)derlen) == 1;
+	used += n;
+	EVP_EncodeFinal(ctx, out + used, &n);
+	used += n;
+	EVP_ENCODE_CTX_free(ctx);
+	if (!ok || (size_t)used + sizeof(tail) > cap) {
+		free(out);
+		return err_set(ERR_INTERNAL, "cannot encode the certificate");
+	}
+	memcpy(out + used, tail, sizeof(tail));
+	*buf = out;
+	*len = (size_t)used + sizeof(tail) - 1;
 	return 0;
 }
 

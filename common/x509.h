@@ -42,6 +42,35 @@ int	x509_add_ext(X509 *cert, X509 *issuer, int nid, const char *value);
  * is the likely cause). */
 int	x509_sign(X509 *cert, EVP_PKEY *signer, enum key_type type);
 
+/*
+ * The DER AlgorithmIdentifier that signer, a key of a provider, writes
+ * for the digest of type: what X509_sign() puts into a certificate,
+ * asked of the signer without signing anything.  *der is malloc'd.
+ * ERR_UNAVAILABLE if the key cannot say (a legacy or token key: sign
+ * those with x509_sign()).
+ */
+int	x509_sig_algid(EVP_PKEY *signer, enum key_type type,
+	    unsigned char **der, size_t *len);
+
+/*
+ * Sign the DER TBSCertificate tbs with signer, the digest of type, and
+ * write Certificate ::= SEQUENCE { tbs, algid, BIT STRING signature }
+ * into *der (malloc'd, *len bytes): the encoding i2d_X509() gives for a
+ * certificate with that TBS signed so, made without encoding the TBS
+ * again.  algid must be x509_sig_algid()'s for signer and the same
+ * AlgorithmIdentifier as inside tbs (the caller checks).
+ * ERR_UNAVAILABLE when signing fails.
+ */
+int	x509_sign_tbs(EVP_PKEY *signer, enum key_type type,
+	    const unsigned char *tbs, size_t tbslen,
+	    const unsigned char *algid, size_t algidlen,
+	    unsigned char **der, size_t *len);
+
+/* PEM ("CERTIFICATE") of a DER certificate, as x509_pem() writes it,
+ * in a malloc'd NUL-terminated buffer. */
+int	x509_der_pem(const unsigned char *der, size_t derlen,
+	    unsigned char **buf, size_t *len);
+
 /* SHA-256 of pub's SubjectPublicKeyInfo DER: the key fingerprint. */
 int	x509_spki_sha256(EVP_PKEY *pub, unsigned char out[32]);
 

@@ -438,7 +438,7 @@ prepare_out(void *arg)
 
 static int
 start_early_out(const struct opts *o, const struct issue_item *item,
-    struct early_out *e, pthread_t *tid)
+    X509 *cert, struct early_out *e, pthread_t *tid)
 {
 	if (item->ret != 0 || o->out == NULL || o->generate_key != NULL ||
 	    !(o->format == FMT_PEM || o->format == FMT_DER ||
@@ -450,7 +450,7 @@ start_early_out(const struct opts *o, const struct issue_item *item,
 			return 0;
 		memcpy(e->buf, item->der, (size_t)item->derlen);
 		e->len = (size_t)item->derlen;
-	} else if (x509_pem(item->cert, &e->buf, &e->len) != 0)
+	} else if (x509_pem(cert, &e->buf, &e->len) != 0)
 		return 0;
 	if (pthread_create(tid, NULL, prepare_out, e) != 0) {
 		free(e->buf);
@@ -470,6 +470,7 @@ issue_single(const struct opts *o, struct issuer *is)
 	EVP_PKEY *key = NULL, *csrkey = NULL;
 	struct early_out eo;
 	pthread_t tid;
+	X509 *cert = NULL;
 	char *pass = NULL;
 	int ret, early;
 
@@ -496,11 +497,14 @@ issue_single(const struct opts *o, struct issuer *is)
 	rq.nflags = o->nnames;
 	rq.lifetime = o->lifetime;
 	rq.requester = default_requester(o);
+	item.want_cert = 1;
 	issuer_prepare(is, &rq, time(NULL), &item);
 	if (item.ret == 0 && (ret = issuer_reserve(is, &item, 1)) != 0)
 		goto out;
 	issuer_sign(is, &item);
-	early = start_early_out(o, &item, &eo, &tid);
+	if (item.ret == 0 && (ret = issue_item_cert(&item, &cert)) != 0)
+		goto out;
+	early = start_early_out(o, &item, cert, &eo, &tid);
 	ret = issuer_complete(is, &item, 1);
 	if (early)
 		pthread_join(tid, NULL);
@@ -510,8 +514,7 @@ issue_single(const struct opts *o, struct issuer *is)
 		err_set(ret, "%s", item.error);
 		goto out;
 	}
-	if ((ret = write_outputs(o, is, item.cert, key, pass,
-	    eo.prep)) != 0) {
+	if ((ret = write_outputs(o, is, cert, key, pass, eo.prep)) != 0) {
 		/* err_msg() is the buffer err_set() writes: copy it first. */
 		char why[512];
 
@@ -525,6 +528,7 @@ out:
 	free(eo.buf);
 	secmem_free(pass);
 	issue_item_clear(&item);
+	X509_free(cert);
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(csrkey);
 	X509_REQ_free(csr);
@@ -546,7 +550,11 @@ struct batch {
 	struct batch_line *lines;
 	struct issue_item *items;
 	size_t n;
-	size_t base;			/* first index of the current chunk */
+	size_t base;			/* first index of the chunk that the
+					   parallel step is on */
+	size_t sbase, sm;		/* the chunk of the inventory step */
+	const char *flush;		/* an output of the chunk written
+					   last, or NULL */
 	time_t now;
 	char *requester;		/* looked up once: getpwuid() is
 					   neither cheap nor thread-safe */
@@ -681,7 +689,20 @@ sign_one(void *arg, size_t k)
 	issuer_sign(b->is, &b->items[b->base + k]);
 }
 
-/* Sequential checks before the parallel part: profiles, outputs. */
+/* An output that exists already is refused before anything is done
+ * (checked on every core: one stat() each). */
+static void
+check_out_one(void *arg, size_t i)
+{
+	struct batch *b = arg;
+
+	if (b->items[i].ret == 0 && fileio_exists(b->lines[i].out))
+		fail_line(b, i, err_set(ERR_EXISTS, "%s: already exists",
+		    b->lines[i].out));
+}
+
+/* Checks before the pipeline: the profiles (loaded one at a time),
+ * then the outputs. */
 static void
 precheck(struct batch *b)
 {
@@ -689,13 +710,10 @@ precheck(struct batch *b)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < b->n; i++) {
+	for (i = 0; i < b->n; i++)
 		if ((ret = issuer_profile(b->is, b->lines[i].profile, &p)) != 0)
 			fail_line(b, i, ret);
-		else if (fileio_exists(b->lines[i].out))
-			fail_line(b, i, err_set(ERR_EXISTS, "%s: already "
-			    "exists", b->lines[i].out));
-	}
+	par_for(b->n, 0, check_out_one, b);
 }
 
 /* One output file (run on every core): PEM, published without a
@@ -714,7 +732,8 @@ write_one(void *arg, size_t k)
 	char why[512];
 
 	if (b->items[i].ret == 0 &&
-	    (ret = x509_pem(b->items[i].cert, &pem, &len)) == 0) {
+	    (ret = x509_der_pem(b->items[i].der, b->items[i].derlen, &pem,
+	    &len)) == 0) {
 		ret = fileio_write_linked(l->out, pem, len, 0644);
 		free(pem);
 	}
@@ -733,35 +752,89 @@ write_one(void *arg, size_t k)
 }
 
 static void
-write_chunk(struct batch *b, size_t start, size_t m)
+print_chunk(const struct batch *b, size_t start, size_t m)
 {
 	size_t i;
 
-	b->base = start;
-	par_for(m, 0, write_one, b);
 	for (i = start; i < start + m; i++)
 		if (b->items[i].ret == 0)
 			printf("%s %s\n", b->items[i].serial,
 			    b->lines[i].out);
 }
 
+/* The inventory's steps, run by the main thread while the workers do
+ * another chunk's parallel step. */
+static int
+complete_step(void *arg)
+{
+	struct batch *b = arg;
+	int ret = issuer_complete(b->is, b->items + b->sbase, b->sm);
+
+	/* The outputs of the chunk before go to disk meanwhile, so that
+	 * the flush at the end waits for one chunk only. */
+	if (ret == 0 && b->flush != NULL)
+		ret = fileio_sync(b->flush);
+	b->flush = NULL;
+	return ret;
+}
+
+static int
+reserve_step(void *arg)
+{
+	struct batch *b = arg;
+
+	if (b->sm == 0)
+		return 0;
+	return issuer_reserve(b->is, b->items + b->sbase, b->sm);
+}
+
+static size_t
+chunk_len(const struct batch *b, size_t start)
+{
+	return b->n - start < BATCH_CHUNK ? b->n - start : BATCH_CHUNK;
+}
+
+/*
+ * Chunk by chunk: prepare, record as pending, sign, record as issued,
+ * write.  The single-threaded inventory steps overlap the other
+ * chunks' work: chunk k+1 is prepared while chunk k is recorded as
+ * issued (and chunk k-1's outputs are flushed), and chunk k is written
+ * (after it was recorded) while chunk k+1 is recorded as pending
+ * (before it is signed).
+ */
 static int
 run_chunks(struct batch *b)
 {
 	unsigned threads = issuer_parallel(b->is) ? 0 : 1;
-	size_t start, m;
+	size_t start, next, m, mn, i;
 	int ret;
 
-	for (start = 0; start < b->n; start += m) {
-		m = b->n - start < BATCH_CHUNK ? b->n - start : BATCH_CHUNK;
+	m = chunk_len(b, 0);
+	b->base = 0;
+	par_for(m, 0, prepare_one, b);
+	if ((ret = issuer_reserve(b->is, b->items, m)) != 0)
+		return ret;
+	for (start = 0; start < b->n; start = next, m = mn) {
+		next = start + m;
+		mn = next < b->n ? chunk_len(b, next) : 0;
 		b->base = start;
-		par_for(m, 0, prepare_one, b);
-		if ((ret = issuer_reserve(b->is, b->items + start, m)) != 0)
-			return ret;
 		par_for(m, threads, sign_one, b);
-		if ((ret = issuer_complete(b->is, b->items + start, m)) != 0)
+		b->base = next;
+		b->sbase = start;
+		b->sm = m;
+		if ((ret = par_for_with(mn, 0, prepare_one, b, complete_step,
+		    b)) != 0)
 			return ret;
-		write_chunk(b, start, m);
+		b->base = start;
+		b->sbase = next;
+		b->sm = mn;
+		ret = par_for_with(m, 0, write_one, b, reserve_step, b);
+		print_chunk(b, start, m);
+		if (ret != 0)
+			return ret;
+		for (i = start; i < start + m && b->flush == NULL; i++)
+			if (b->items[i].ret == 0)
+				b->flush = b->lines[i].out;
 	}
 	return 0;
 }

@@ -502,6 +502,7 @@ issue(struct job *r, struct issuer *is, X509_REQ *csr,
 	rq.nflags = f->n;
 	rq.requester = audit_login_name();
 	rq.program = "pki-renew";
+	item.want_cert = 1;
 	issuer_prepare(is, &rq, r->now, &item);
 	if (item.ret == 0 && !r->o->dry_run &&
 	    (ret = issuer_reserve(is, &item, 1)) != 0)
@@ -518,9 +519,11 @@ issue(struct job *r, struct issuer *is, X509_REQ *csr,
 	snprintf(r->serial, sizeof(r->serial), "%s", item.serial);
 	r->sans_json = item.sans_json;
 	item.sans_json = NULL;
-	r->cert = item.cert;
-	item.cert = NULL;
-	if (!r->o->dry_run)
+	if (r->o->dry_run) {
+		/* For the report only: what would be signed. */
+		r->cert = item.linted;
+		item.linted = NULL;
+	} else if ((ret = issue_item_cert(&item, &r->cert)) == 0)
 		ret = audit_renewal(is, r);
 out:
 	issue_item_clear(&item);

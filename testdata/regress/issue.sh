@@ -2,7 +2,8 @@
 # the ceremony programs (pki-root-keygen, pki-ca-init, pki-root-sign,
 # pki-ca-install); one certificate of each profile, each verified by
 # openssl against the root; every bad input refused with nothing recorded
-# or written; 4 concurrent batch issuers x 500; a real mTLS handshake.
+# or written; a --batch of two chunks; 4 concurrent batch issuers x 500;
+# a real mTLS handshake.
 . "$(dirname "$0")/lib.sh"
 
 softhsm_setup
@@ -250,6 +251,34 @@ check "a single P-384 CSR" pki-issue --profile mtls-server \
     "$(openssl req -in mix/ecP384.csr -noout -pubkey)" ] &&
     pass "a single P-384 certificate holds the CSR's key" ||
     fail "single P-384 key differs"
+
+# --- a batch of two chunks (1,000 requests each) ---------------------------------
+# The second chunk is prepared while the first is recorded as issued,
+# and recorded as pending while the first is written: a good and a bad
+# request in it, and every output of the first still complete.
+mkdir two
+i=0
+while [ $i -lt 1000 ]; do
+	echo "mix/ecP256.csr mtls-server two/$i.pem"
+	i=$((i + 1))
+done >two/batch
+echo "mix/ecP384.csr mtls-server two/p384.pem" >>two/batch
+echo "mix/off.der mtls-server two/off.pem" >>two/batch
+before=$(rows "WHERE status='issued'")
+expect_exit 65 "a batch of two chunks with one bad request" \
+    pki-issue --batch two/batch
+expect_msg "two/batch line 1002: mix/off.der" "the bad request is named"
+[ "$(($(rows "WHERE status='issued'") - before))" = 1001 ] &&
+    pass "two chunks: 1,001 complete rows" ||
+    fail "two chunks: $(($(rows "WHERE status='issued'") - before)) rows"
+[ "$(rows "WHERE status='pending'")" = 0 ] &&
+    pass "two chunks: no pending row left" || fail "pending rows left"
+[ "$(ls two | grep -c '\.pem$')" = 1001 ] &&
+    pass "two chunks: 1,001 certificate files" ||
+    fail "two chunks: $(ls two | grep -c '\.pem$') files"
+check "two chunks: the first certificate verifies" verify two/0.pem
+check "two chunks: the last of the first chunk verifies" verify two/999.pem
+check "two chunks: the one of the second chunk verifies" verify two/p384.pem
 
 # --- 4 concurrent issuers x 500 --------------------------------------------------
 mkdir conc

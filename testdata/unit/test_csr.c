@@ -661,6 +661,66 @@ out:
 	X509_REQ_free(req);
 }
 
+/*
+ * What the built-in key's signature check reads: the signed part as
+ * received (a changed subject fails) and the BIT STRING's unused-bits
+ * octet (non-zero fails), as X509_REQ_verify() on OpenSSL's own key.
+ */
+static void
+test_keyed_tampered(void)
+{
+	const ASN1_BIT_STRING *sig;
+	const X509_ALGOR *alg;
+	unsigned char *der = NULL, *at;
+	char cn[64];
+	X509_REQ *req = NULL, *plain;
+	EVP_PKEY *key;
+	int len, k;
+
+	if (csr_load(FIX "p256.csr", &req) != 0 ||
+	    X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req),
+	    NID_commonName, cn, sizeof(cn)) < 2 ||
+	    (len = i2d_X509_REQ(req, &der)) <= 0) {
+		CHECK(0, "reading p256.csr");
+		goto out;
+	}
+	X509_REQ_get0_signature(req, &sig, &alg);
+	for (k = 0; k < 2; k++) {
+		if (k == 0) {
+			at = memmem(der, (size_t)len, cn, strlen(cn));
+			if (at == NULL) {
+				CHECK(0, "the CN is in the DER");
+				continue;
+			}
+			at[0] ^= 0x20;		/* another letter case */
+		} else
+			der[len - sig->length - 1] = 0x01;
+		CHECK(write_file(tpath("tampered.der"), der, (size_t)len) == 0,
+		    "tampered CSR %d written", k);
+		if (csr_load(tpath("tampered.der"), &plain) == 0) {
+			CHECK(X509_REQ_verify(plain, X509_REQ_get0_pubkey(
+			    plain)) != 1, "OpenSSL refuses tampered CSR %d", k);
+			X509_REQ_free(plain);
+		}
+		ERR_clear_error();
+		plain = NULL;
+		key = NULL;
+		CHECK_RC(csr_load_keyed(tpath("tampered.der"), 1, &plain,
+		    &key), 0, "tampered CSR %d loads lean", k);
+		CHECK(key != NULL && EVP_PKEY_get0_provider(key) == NULL &&
+		    csr_verify_key(plain, key, "tampered.der") == ERR_DATA,
+		    "and its signature is refused on the built-in key (%d)", k);
+		EVP_PKEY_free(key);
+		X509_REQ_free(plain);
+		if (k == 0)
+			at[0] ^= 0x20;
+	}
+	unlink(tpath("tampered.der"));
+out:
+	OPENSSL_free(der);
+	X509_REQ_free(req);
+}
+
 int
 main(void)
 {
@@ -683,6 +743,7 @@ main(void)
 	test_keyed_lean();
 	test_keyed_other();
 	test_keyed_off_curve();
+	test_keyed_tampered();
 	unlink(tpath("two.der"));
 	CHECK(rmdir(dir) == 0, "scratch directory left empty");
 	return harness_done();

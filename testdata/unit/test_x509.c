@@ -23,10 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include "csr.h"
 #include "err.h"
 #include "fileio.h"
 #include "harness.h"
@@ -325,6 +327,98 @@ test_challenge(EVP_PKEY *p256, EVP_PKEY *p256b, EVP_PKEY *p384,
 	    "challenge: a P-256 signature under an RSA key is ERR_NO");
 }
 
+/*
+ * x509_sign_tbs(): the certificate X509_sign() makes, from the TBS
+ * encoded once.  Same TBS and AlgorithmIdentifier, a signature that
+ * verifies under key and not under other, DER that re-encodes to itself;
+ * byte for byte X509_sign()'s for RSA (PKCS#1 v1.5 is deterministic).
+ * x509_sig_algid() refuses a key without a provider (a CSR's built-in
+ * key); x509_der_pem() writes what x509_pem() writes.
+ */
+static void
+test_sign_tbs(X509 *cert, EVP_PKEY *key, enum key_type type,
+    EVP_PKEY *other, const char *what)
+{
+	unsigned char *algid = NULL, *tbs = NULL, *der = NULL, *mine = NULL;
+	unsigned char *again = NULL, *pem = NULL, *pem2 = NULL, *alg = NULL;
+	const unsigned char *p;
+	size_t algidlen = 0, derlen = 0, pemlen, pem2len;
+	int tbslen, minelen, againlen, alglen;
+	X509 *parsed = NULL;
+
+	CHECK_RC(x509_sig_algid(key, type, &algid, &algidlen), 0,
+	    "%s: the key names its signature algorithm", what);
+	alglen = i2d_X509_ALGOR(X509_get0_tbs_sigalg(cert), &alg);
+	CHECK(algid != NULL && alglen > 0 && (size_t)alglen == algidlen &&
+	    memcmp(alg, algid, algidlen) == 0, "%s: the one X509_sign() "
+	    "wrote", what);
+	tbslen = i2d_re_X509_tbs(cert, &tbs);
+	minelen = i2d_X509(cert, &mine);
+	if (algid == NULL || tbslen <= 0 || minelen <= 0) {
+		CHECK(0, "%s: encodings", what);
+		goto out;
+	}
+	CHECK_RC(x509_sign_tbs(key, type, tbs, (size_t)tbslen, algid,
+	    algidlen, &der, &derlen), 0, "%s: x509_sign_tbs", what);
+	p = der;
+	if (der == NULL || (parsed = d2i_X509(NULL, &p, (long)derlen)) ==
+	    NULL || p != der + derlen) {
+		CHECK(0, "%s: the signed certificate parses", what);
+		goto out;
+	}
+	CHECK(X509_verify(parsed, key) == 1 && X509_verify(parsed, other) !=
+	    1, "%s: its signature verifies under the key only", what);
+	ERR_clear_error();
+	againlen = i2d_X509(parsed, &again);
+	CHECK(againlen > 0 && (size_t)againlen == derlen &&
+	    memcmp(again, der, derlen) == 0, "%s: its DER re-encodes to "
+	    "itself", what);
+	OPENSSL_free(again);
+	again = NULL;
+	againlen = i2d_re_X509_tbs(parsed, &again);
+	CHECK(againlen == tbslen && memcmp(again, tbs, (size_t)tbslen) == 0,
+	    "%s: with the TBS it was given", what);
+	if (type == KEY_RSA3072)
+		CHECK((size_t)minelen == derlen && memcmp(mine, der, derlen) ==
+		    0, "%s: the very bytes of X509_sign()", what);
+	CHECK_RC(x509_der_pem(mine, (size_t)minelen, &pem, &pemlen), 0,
+	    "%s: x509_der_pem", what);
+	CHECK(x509_pem(cert, &pem2, &pem2len) == 0 && pem != NULL &&
+	    pemlen == pem2len && memcmp(pem, pem2, pemlen) == 0 &&
+	    pem[pemlen] == '\0', "%s: the PEM x509_pem() writes", what);
+out:
+	X509_free(parsed);
+	OPENSSL_free(again);
+	OPENSSL_free(alg);
+	OPENSSL_free(tbs);
+	OPENSSL_free(mine);
+	free(algid);
+	free(der);
+	free(pem);
+	free(pem2);
+}
+
+static void
+test_algid_builtin(void)
+{
+	unsigned char *algid = NULL;
+	size_t len = 1;
+	X509_REQ *req = NULL;
+	EVP_PKEY *key = NULL;
+
+	if (csr_load_keyed("testdata/fixtures/csr/p256.csr", 1, &req,
+	    &key) != 0 || key == NULL) {
+		CHECK(0, "loading p256.csr: %s", err_msg());
+		goto out;
+	}
+	CHECK(x509_sig_algid(key, KEY_P256, &algid, &len) == ERR_UNAVAILABLE &&
+	    algid == NULL && len == 0, "a built-in key cannot name its "
+	    "algorithm: sign with x509_sign()");
+out:
+	EVP_PKEY_free(key);
+	X509_REQ_free(req);
+}
+
 int
 main(void)
 {
@@ -354,6 +448,13 @@ main(void)
 		check_fingerprints(a, p256);
 		test_load(a);
 	}
+	if (a != NULL)
+		test_sign_tbs(a, p256, KEY_P256, p256b, "P-256");
+	if (c != NULL)
+		test_sign_tbs(c, rsa, KEY_RSA3072, p256, "RSA-3072");
+	if (d != NULL)
+		test_sign_tbs(d, p384, KEY_P384, p256, "P-384");
+	test_algid_builtin();
 	test_bad_subject(p256);
 	test_challenge(p256, p256b, p384, rsa);
 	test_private(p256, "P-256");
