@@ -180,34 +180,75 @@ out:
 	return ret;
 }
 
-struct responses {
+/* A serial as a sortable key: its length in hex digits, then the
+ * digits packed two to a byte. */
+#define KEY_LEN		(1 + DB_SERIAL_MAX / 2)
+
+struct ocsprefresh_lines {
 	const struct ca_config *c;
 	FILE		*f;
-	const char	*tmp;
+	char		*path, *tmp;
 	int		 dirfd;	/* the OCSP directory */
 	unsigned char	*der;	/* room for OCSP_REQUEST_MAX + 1 bytes */
 	unsigned char	*b64;	/* room for OCSP_REQUEST_MAX bytes */
+	unsigned char	*keys;	/* the serials added, KEY_LEN bytes each */
+	size_t		 nkeys, capkeys;
 	long long	 lines;
 };
 
-/* DIR/SERIAL.der into r->der: its length, 0 if missing, or an error. */
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'A' && ch <= 'F')	/* the inventory's serials */
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Serial text to key; 0, or -1 when it is not 1 to 40 hex digits. */
+static int
+serial_key(const char *serial, unsigned char key[KEY_LEN])
+{
+	size_t i, n = strlen(serial);
+	int v;
+
+	if (n == 0 || n > DB_SERIAL_MAX)
+		return -1;
+	memset(key, 0, KEY_LEN);
+	key[0] = (unsigned char)n;
+	for (i = 0; i < n; i++) {
+		if ((v = hexval((unsigned char)serial[i])) < 0)
+			return -1;
+		key[1 + i / 2] |= (unsigned char)(i % 2 == 0 ? v << 4 : v);
+	}
+	return 0;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, KEY_LEN);
+}
+
+/* DIR/SERIAL.der into l->der: its length, 0 if missing, or an error. */
 static ssize_t
-read_response(struct responses *r, const char *serial)
+read_response(struct ocsprefresh_lines *l, const char *serial)
 {
 	char name[DB_SERIAL_MAX + 8];
 	ssize_t n, got = 0;
 	int fd;
 
 	snprintf(name, sizeof(name), "%s.der", serial);
-	if ((fd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
 		return errno == ENOENT ? 0 : err_set(ERR_IO, "%s/%s: %s",
-		    r->c->ocsp_dir, name, strerror(errno));
-	while (got <= OCSP_REQUEST_MAX && (n = read(fd, r->der + got,
+		    l->c->ocsp_dir, name, strerror(errno));
+	while (got <= OCSP_REQUEST_MAX && (n = read(fd, l->der + got,
 	    OCSP_REQUEST_MAX + 1 - (size_t)got)) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			got = err_set(ERR_IO, "%s/%s: %s", r->c->ocsp_dir,
+			got = err_set(ERR_IO, "%s/%s: %s", l->c->ocsp_dir,
 			    name, strerror(errno));
 			break;
 		}
@@ -215,31 +256,112 @@ read_response(struct responses *r, const char *serial)
 	}
 	close(fd);
 	if (got > OCSP_REQUEST_MAX)
-		return err_set(ERR_DATA, "%s/%s: too large", r->c->ocsp_dir,
+		return err_set(ERR_DATA, "%s/%s: too large", l->c->ocsp_dir,
 		    name);
 	return got;
 }
 
+/* One line: der base64-encoded. */
+static int
+put_line(struct ocsprefresh_lines *l, const unsigned char *der, size_t len)
+{
+	int n;
+
+	if (len > OCSP_REQUEST_MAX)
+		return err_set(ERR_DATA, "an OCSP response of %zu bytes is "
+		    "too large", len);
+	n = EVP_EncodeBlock(l->b64, der, (int)len);
+	if (fwrite(l->b64, 1, (size_t)n, l->f) != (size_t)n ||
+	    putc('\n', l->f) == EOF)
+		return err_set(ERR_IO, "%s: %s", l->tmp, strerror(errno));
+	l->lines++;
+	return 0;
+}
+
+int
+ocsprefresh_lines_open(const struct ca_config *c,
+    struct ocsprefresh_lines **out)
+{
+	struct ocsprefresh_lines *l;
+	int fd = -1, ret;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return err_set(ERR_INTERNAL, "out of memory");
+	l->c = c;
+	l->dirfd = -1;
+	if ((l->path = ocsp_path(c, OCSPREFRESH_RESPONSES, "")) == NULL ||
+	    (l->tmp = ocsp_path(c, OCSPREFRESH_RESPONSES, ".new")) == NULL ||
+	    (l->der = malloc(OCSP_REQUEST_MAX + 1)) == NULL ||
+	    (l->b64 = malloc(OCSP_REQUEST_MAX / 3 * 4 + 8)) == NULL) {
+		ret = err_set(ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((l->dirfd = open(c->ocsp_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		ret = err_set(ERR_IO, "%s: %s", c->ocsp_dir, strerror(errno));
+		goto out;
+	}
+	(void)unlink(l->tmp);	/* left by a crash */
+	/* 0644 whatever the umask: web servers read it */
+	if ((fd = open(l->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1 || fchmod(fd, 0644) == -1 ||
+	    (l->f = fdopen(fd, "w")) == NULL) {
+		ret = err_set(ERR_IO, "%s: %s", l->tmp, strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			(void)unlink(l->tmp);
+		}
+		goto out;
+	}
+	*out = l;
+	l = NULL;
+	ret = 0;
+out:
+	ocsprefresh_lines_free(l);
+	return ret;
+}
+
+int
+ocsprefresh_lines_add(struct ocsprefresh_lines *l, const char *serial,
+    const unsigned char *der, size_t len)
+{
+	unsigned char *k;
+	size_t cap;
+
+	if (l->nkeys == l->capkeys) {
+		cap = l->capkeys == 0 ? 4096 : l->capkeys * 2;
+		if ((k = realloc(l->keys, cap * KEY_LEN)) == NULL)
+			return err_set(ERR_INTERNAL, "out of memory");
+		l->keys = k;
+		l->capkeys = cap;
+	}
+	if (serial_key(serial, l->keys + l->nkeys * KEY_LEN) != 0)
+		return err_set(ERR_DATA, "serial \"%.48s\" is not 1 to 40 "
+		    "uppercase hex digits", serial);
+	l->nkeys++;
+	return put_line(l, der, len);
+}
+
+/* A live row not added already: the line of its file, if it has one. */
 static int
 add_line(void *arg, const struct db_cert *row)
 {
-	struct responses *r = arg;
+	struct ocsprefresh_lines *l = arg;
+	unsigned char key[KEY_LEN];
 	ssize_t len;
-	int n;
 
 	if (strcmp(row->status, "issued") != 0 &&
 	    strcmp(row->status, "revoked") != 0)
 		return 0;
-	if ((len = read_response(r, row->serial)) < 0)
+	if (l->nkeys > 0 && serial_key(row->serial, key) == 0 &&
+	    bsearch(key, l->keys, l->nkeys, KEY_LEN, key_cmp) != NULL)
+		return 0;
+	if ((len = read_response(l, row->serial)) < 0)
 		return (int)len;
 	if (len == 0)			/* not signed yet */
 		return 0;
-	n = EVP_EncodeBlock(r->b64, r->der, (int)len);
-	if (fwrite(r->b64, 1, (size_t)n, r->f) != (size_t)n ||
-	    putc('\n', r->f) == EOF)
-		return err_set(ERR_IO, "%s: %s", r->tmp, strerror(errno));
-	r->lines++;
-	return 0;
+	return put_line(l, l->der, (size_t)len);
 }
 
 static int
@@ -257,58 +379,58 @@ finish_file(FILE *f, const char *tmp, const char *path)
 }
 
 int
-ocsprefresh_write_responses(const struct ca_config *c, struct db *db,
+ocsprefresh_lines_finish(struct ocsprefresh_lines *l, struct db *db,
     time_t now, long long *lines)
 {
-	struct responses r;
 	struct db_filter f;
-	char *path = NULL, *tmp = NULL;
-	int fd, ret;
+	FILE *fp;
+	int ret;
 
-	memset(&r, 0, sizeof(r));
-	r.dirfd = -1;
-	if ((path = ocsp_path(c, OCSPREFRESH_RESPONSES, "")) == NULL ||
-	    (tmp = ocsp_path(c, OCSPREFRESH_RESPONSES, ".new")) == NULL ||
-	    (r.der = malloc(OCSP_REQUEST_MAX + 1)) == NULL ||
-	    (r.b64 = malloc(OCSP_REQUEST_MAX / 3 * 4 + 8)) == NULL) {
-		ret = err_set(ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if ((r.dirfd = open(c->ocsp_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
-		ret = err_set(ERR_IO, "%s: %s", c->ocsp_dir, strerror(errno));
-		goto out;
-	}
-	(void)unlink(tmp);	/* left by a crash */
-	/* 0644 whatever the umask: web servers read it */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1 || fchmod(fd, 0644) == -1 ||
-	    (r.f = fdopen(fd, "w")) == NULL) {
-		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		goto out;
-	}
-	r.c = c;
-	r.tmp = tmp;
+	if (l->f == NULL)
+		return err_set(ERR_INTERNAL, "the responses file is finished");
+	qsort(l->keys, l->nkeys, KEY_LEN, key_cmp);
 	memset(&f, 0, sizeof(f));
 	f.not_expired_at = (long long)now;
 	f.lean = 1;
-	if ((ret = db_each(db, &f, add_line, &r)) != 0) {
-		fclose(r.f);
-		(void)unlink(tmp);
-		goto out;
-	}
-	if ((ret = finish_file(r.f, tmp, path)) != 0)
-		(void)unlink(tmp);
+	if ((ret = db_each(db, &f, add_line, l)) != 0)
+		return ret;
+	fp = l->f;
+	l->f = NULL;
+	if ((ret = finish_file(fp, l->tmp, l->path)) != 0)
+		(void)unlink(l->tmp);
 	else if (lines != NULL)
-		*lines = r.lines;
-out:
-	if (r.dirfd != -1)
-		close(r.dirfd);
-	free(r.der);
-	free(r.b64);
-	free(tmp);
-	free(path);
+		*lines = l->lines;
+	return ret;
+}
+
+void
+ocsprefresh_lines_free(struct ocsprefresh_lines *l)
+{
+	if (l == NULL)
+		return;
+	if (l->f != NULL) {	/* not finished: nothing is published */
+		fclose(l->f);
+		(void)unlink(l->tmp);
+	}
+	if (l->dirfd != -1)
+		close(l->dirfd);
+	free(l->keys);
+	free(l->der);
+	free(l->b64);
+	free(l->tmp);
+	free(l->path);
+	free(l);
+}
+
+int
+ocsprefresh_write_responses(const struct ca_config *c, struct db *db,
+    time_t now, long long *lines)
+{
+	struct ocsprefresh_lines *l = NULL;
+	int ret;
+
+	if ((ret = ocsprefresh_lines_open(c, &l)) == 0)
+		ret = ocsprefresh_lines_finish(l, db, now, lines);
+	ocsprefresh_lines_free(l);
 	return ret;
 }

@@ -92,6 +92,29 @@ int	ocsprefresh_one(const struct ca_config *c,
 	    time_t now);
 
 /*
+ * The responses file while pki-ocsp refresh rewrites it: DIR/responses.new,
+ * 0644, renamed over DIR/responses by ocsprefresh_lines_finish().
+ * ocsprefresh_lines_add() writes the line of a response just published
+ * (from memory, so that a refresh does not read back what it wrote) and
+ * remembers its serial; finish adds the line of every other issued or
+ * revoked row not expired at now from its file (a row without one has no
+ * line), syncs and renames.  Freed unfinished, the temporary file is
+ * removed and DIR/responses stays as it was.  Not for several threads
+ * at once.  Open returns 0, ERR_IO or ERR_INTERNAL; add returns 0,
+ * ERR_DATA (a serial that is not hex, a response too large), ERR_IO or
+ * ERR_INTERNAL; finish as ocsprefresh_write_responses().
+ */
+struct ocsprefresh_lines;
+
+int	ocsprefresh_lines_open(const struct ca_config *c,
+	    struct ocsprefresh_lines **out);
+int	ocsprefresh_lines_add(struct ocsprefresh_lines *l, const char *serial,
+	    const unsigned char *der, size_t len);
+int	ocsprefresh_lines_finish(struct ocsprefresh_lines *l, struct db *db,
+	    time_t now, long long *lines);
+void	ocsprefresh_lines_free(struct ocsprefresh_lines *l);
+
+/*
  * Write DIR/responses atomically (temporary file, fsync, rename): one
  * line per issued or revoked certificate not expired at now whose
  * response file exists, holding that file base64-encoded.  *lines (may

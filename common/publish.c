@@ -31,6 +31,7 @@ struct publish {
 	char	**names;	/* per slot: the name to publish, or NULL */
 	unsigned char *moved;	/* per slot: its pool file was renamed
 				   away (a new name), none to recycle */
+	int	 fresh;		/* the last name installed was new */
 };
 
 static int
@@ -236,20 +237,38 @@ out:
 	return ret;
 }
 
-/* Swap pool file slot into DIR/name (or move it there if name is new). */
+/*
+ * Swap pool file slot into DIR/name, or move it there if name is new.
+ * The names of a batch are mostly alike (all new on a first run, all
+ * there on the next), so what the last one needed is tried first:
+ * RENAME_NOREPLACE for a new name, RENAME_EXCHANGE for an existing one,
+ * the other when it fails; a plain rename where the flags are unknown.
+ */
 static int
 install(struct publish *p, size_t slot)
 {
 	char pname[24];
+	const char *name = p->names[slot];
 
 	snprintf(pname, sizeof(pname), "%zu", slot);
-	if (renameat2(p->pool_fd, pname, p->dir_fd, p->names[slot],
+	if (p->fresh) {
+		if (renameat2(p->pool_fd, pname, p->dir_fd, name,
+		    RENAME_NOREPLACE) == 0) {
+			p->moved[slot] = 1;
+			return 0;
+		}
+		if (errno != EEXIST)
+			goto plain;	/* no flags here, or an error */
+		p->fresh = 0;
+	}
+	if (renameat2(p->pool_fd, pname, p->dir_fd, name,
 	    RENAME_EXCHANGE) == 0)
 		return 0;
-	/* new name, or a file system without the flag */
 	if (errno != ENOENT && errno != EINVAL && errno != ENOSYS)
 		return -1;
-	if (renameat(p->pool_fd, pname, p->dir_fd, p->names[slot]) == -1)
+	p->fresh = errno == ENOENT;
+plain:
+	if (renameat(p->pool_fd, pname, p->dir_fd, name) == -1)
 		return -1;
 	p->moved[slot] = 1;
 	return 0;

@@ -15,7 +15,9 @@
  * transaction, so a crash leaves each file old-and-complete or
  * new-and-complete and the inventory never claims a response newer than
  * its file; a committer thread does that for one page while the cores
- * sign the next; then the cfssl responses file.  A
+ * sign the next; then the cfssl responses file, whose lines for the
+ * responses signed here come from memory (ocsprefresh_lines_add() as
+ * each page is recorded) and the others from their files.  A
  * progress bar goes to stderr when it is a terminal.  respond answers
  * one request from those files.
  *
@@ -100,6 +102,8 @@ struct page {
 	const struct ocsp_signer *signer;
 	const struct ca_config *c;
 	struct publish *pub;	/* the OCSP directory, one slot an item */
+	struct ocsprefresh_lines *lines; /* the responses file, once a
+				   page is published */
 	time_t	 this_update, next_update;
 	int	 tty;		/* draw a progress bar on stderr */
 	long long total, seen;	/* live rows; rows visited so far */
@@ -527,8 +531,41 @@ sign_item(void *arg, size_t i)
 	    (it->ret = publish_put(pg->pub, b->base + i, name, it->der,
 	    it->len)) != 0)
 		snprintf(it->error, sizeof(it->error), "%s", err_msg());
-	free(it->der);
-	it->der = NULL;
+}
+
+/* The stale mark (OCSPREFRESH_STALE) set to a value of this run's: a
+ * run that dies after recording a page leaves the responses file to be
+ * rewritten by the next; write_responses() clears it. */
+static int
+mark_stale(struct db *db)
+{
+	struct timespec ts;
+	char mark[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(mark, sizeof(mark), "refresh.%lld.%09ld.%ld",
+	    (long long)ts.tv_sec, ts.tv_nsec, (long)getpid());
+	return db_meta_set(db, OCSPREFRESH_STALE, mark);
+}
+
+/* The lines of the page's published responses, from memory. */
+static int
+add_lines(struct page *pg, struct batch *b)
+{
+	struct item *it;
+	size_t i;
+	int ret;
+
+	if (pg->lines == NULL &&
+	    (ret = ocsprefresh_lines_open(pg->c, &pg->lines)) != 0)
+		return ret;
+	for (i = 0; i < b->n; i++) {
+		it = &b->items[i];
+		if (it->ret == 0 && (ret = ocsprefresh_lines_add(pg->lines,
+		    it->serial, it->der, it->len)) != 0)
+			return ret;
+	}
+	return 0;
 }
 
 /* The files (put by sign_item()) published and made durable as one
@@ -556,6 +593,10 @@ record_batch(struct db *db, struct batch *b, struct counts *n)
 	if ((ret = publish_commit_range(b->pg->pub, b->base, PAGE,
 	    NULL)) != 0 || (ret = db_begin(db)) != 0)
 		return ret;
+	if (b->pg->lines == NULL && (ret = mark_stale(db)) != 0) {
+		db_rollback(db);
+		return ret;
+	}
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
 		if (it->ret != 0)
@@ -572,7 +613,9 @@ record_batch(struct db *db, struct batch *b, struct counts *n)
 		}
 		n->signed_++;
 	}
-	return db_commit(db);
+	if ((ret = db_commit(db)) != 0)
+		return ret;
+	return add_lines(b->pg, b);
 }
 
 /* The committer thread: record_batch() beside the signing workers.  The
@@ -851,9 +894,11 @@ clear_stale(struct db *db, const char *seen)
 }
 
 /* 4. The cfssl responses file, when anything was signed here or by
- * pki-revoke, or it is missing (nothing due stays one index probe).
- * The stale mark is cleared only once the file is in place: a run that
- * dies or fails before leaves it for the next. */
+ * pki-revoke, or it is missing (nothing due stays one index probe):
+ * the one begun by add_lines() if a page was published.  The stale mark
+ * (set by the first page recorded, or by pki-revoke) is cleared only
+ * once the file is in place: a run that dies or fails before leaves it
+ * for the next. */
 static int
 write_responses(const struct ca_config *c, struct db *db,
     const struct page *pg, const struct counts *n)
@@ -870,7 +915,10 @@ write_responses(const struct ca_config *c, struct db *db,
 		return ret;
 	is_stale = stale != NULL && strcmp(stale, "0") != 0;
 	ret = 0;
-	if (n->signed_ > 0 || missing || is_stale)
+	if (pg->lines != NULL)
+		ret = ocsprefresh_lines_finish(pg->lines, db, pg->this_update,
+		    NULL);
+	else if (n->signed_ > 0 || missing || is_stale)
 		ret = ocsprefresh_write_responses(c, db, pg->this_update,
 		    NULL);
 	if (ret == 0 && is_stale)
@@ -921,6 +969,7 @@ run_refresh(const struct opts *o)
 		goto out;
 	ret = refresh_finish(o, c, &n);
 out:
+	ocsprefresh_lines_free(pg.lines);
 	free(pg.b[0].items);
 	free(pg.b[1].items);
 	db_close(db);

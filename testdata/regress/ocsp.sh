@@ -207,6 +207,12 @@ pat='^500000000000[0-9A-F]\{4\}\.der$'
     [ "$(wc -l <$O/responses)" = 2505 ] &&
     pass "2500 files, 2505 lines in responses" ||
     fail "files: $(ls $O | grep -c "$pat") lines: $(wc -l <$O/responses)"
+# the signed ones come from memory, the others from their files: the
+# same lines as every file, each once
+for f in $O/*.der; do base64 -w0 "$f"; echo; done | sort >want.lines
+sort $O/responses | cmp -s - want.lines &&
+    pass "responses: the line of each response file, once" ||
+    fail "responses differ from the files"
 ok=1
 for i in 1 1023 1024 1025 2047 2048 2100 2500; do
 	s=$(printf '50%014X' $i)
