@@ -133,6 +133,51 @@ test_basic(void)
 	umask(022);
 }
 
+/* New and existing names mixed in one batch: each new one moved into
+ * place, each existing one exchanged (its old file back in the pool),
+ * whichever came before it. */
+static void
+test_mixed(void)
+{
+	static const char *const names[8] = { "n0.der", "m0.der", "n1.der",
+	    "n2.der", "m1.der", "m2.der", "n3.der", "m3.der" };
+	struct publish *p = NULL;
+	char pool[32], want[32];
+	size_t done = 0, i;
+	int ok = 1, pooled = 1;
+
+	CHECK_RC(publish_open(tmpdir, 8, &p), 0, "publish_open (mixed)");
+	if (p == NULL)
+		return;
+	for (i = 0; i < 4; i++) {
+		snprintf(want, sizeof(want), "old m%zu", i);
+		snprintf(pool, sizeof(pool), "m%zu.der", i);
+		CHECK_RC(put_text(p, i, pool, want), 0, "put %s", pool);
+	}
+	CHECK_RC(publish_commit(p, &done), 0, "the existing names");
+	for (i = 0; i < 8; i++) {
+		snprintf(want, sizeof(want), "new %s", names[i]);
+		CHECK_RC(put_text(p, i, names[i], want), 0, "put %s",
+		    names[i]);
+	}
+	CHECK_RC(publish_commit(p, &done), 0, "the mixed batch");
+	CHECK(done == 8, "eight published (%zu)", done);
+	for (i = 0; i < 8; i++) {
+		snprintf(want, sizeof(want), "new %s", names[i]);
+		ok &= holds(tpath(names[i]), want);
+		snprintf(pool, sizeof(pool), PUBLISH_POOL "/%zu", i);
+		if (names[i][0] == 'n')
+			pooled &= access(tpath(pool), F_OK) == -1;
+		else {
+			snprintf(want, sizeof(want), "old %.2s", names[i]);
+			pooled &= holds(tpath(pool), want);
+		}
+	}
+	CHECK(ok, "every name holds its new bytes");
+	CHECK(pooled, "new names moved, old files exchanged into the pool");
+	publish_close(p);
+}
+
 /* A reader of the old file, and a second link to it, keep the old
  * bytes when the pool file is used again. */
 static void
@@ -266,6 +311,7 @@ main(void)
 	if (mkdtemp(tmpdir) == NULL)
 		return 2;
 	test_basic();
+	test_mixed();
 	test_readers();
 	test_errors();
 	test_many();
