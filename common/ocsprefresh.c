@@ -388,7 +388,8 @@ ocsprefresh_lines_finish(struct ocsprefresh_lines *l, struct db *db,
 
 	if (l->f == NULL)
 		return err_set(ERR_INTERNAL, "the responses file is finished");
-	qsort(l->keys, l->nkeys, KEY_LEN, key_cmp);
+	if (l->nkeys > 0)
+		qsort(l->keys, l->nkeys, KEY_LEN, key_cmp);
 	memset(&f, 0, sizeof(f));
 	f.not_expired_at = (long long)now;
 	f.lean = 1;
