@@ -603,20 +603,26 @@ audit_items(struct issuer *is, const struct issue_item *items, size_t n)
 	return ret;
 }
 
+/*
+ * The audit entry first, then the rows: a row is issued only once an
+ * entry names it, so a kill between the two leaves signed serials that
+ * the log names and the inventory still holds as pending (never handed
+ * out: the outputs wait for both), not issued rows that no entry names.
+ * The log is flushed outside the inventory's write lock.
+ */
 int
 issuer_complete(struct issuer *is, struct issue_item *items, size_t n)
 {
 	int ret;
 
-	if ((ret = db_begin(is->db)) != 0)
+	if ((ret = audit_items(is, items, n)) != 0 ||
+	    (ret = db_begin(is->db)) != 0)
 		return ret;
 	if ((ret = complete_rows(is, items, n)) != 0) {
 		db_rollback(is->db);
 		return ret;
 	}
-	if ((ret = db_commit(is->db)) != 0)
-		return ret;
-	return audit_items(is, items, n);
+	return db_commit(is->db);
 }
 
 void

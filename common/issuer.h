@@ -10,10 +10,11 @@
  *   2. issuer_reserve   record the serials as pending (one transaction)
  *   3. issuer_sign      sign with the CA key exactly the TBS that was
  *                       linted (thread-safe for software keys)
- *   4. issuer_complete  record the certificates as issued and append to
- *                       the audit log (one transaction)
+ *   4. issuer_complete  append the signed serials to the audit log, then
+ *                       record the certificates as issued (one
+ *                       transaction)
  * A crash between 2 and 4 leaves pending rows, never an unrecorded
- * certificate.
+ * certificate; every issued row is named by an audit entry.
  */
 #ifndef PKI_ISSUER_H
 #define PKI_ISSUER_H
