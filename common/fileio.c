@@ -461,6 +461,31 @@ out:
 	return ret;
 }
 
+int
+fileio_replace_via(const char *path, const char *tmp, const void *buf,
+    size_t len, mode_t mode)
+{
+	int fd, ret;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return create_error(tmp);
+	if (fchmod(fd, mode) == -1)
+		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	else
+		ret = write_some(fd, path, buf, len, 1);
+	if (close(fd) == -1 && ret == 0)
+		ret = err_set(ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (ret == 0 && rename(tmp, path) == -1)
+		ret = err_set(ERR_IO, "%s: %s", path, strerror(errno));
+	if (ret != 0) {
+		unlink(tmp);
+		return ret;
+	}
+	fsync_parent(path);
+	return 0;
+}
+
 void
 fileio_sweep_temps(const char *path, long long min_age)
 {

@@ -38,6 +38,16 @@ int	fileio_write_atomic(const char *path, const void *buf, size_t len,
 	    mode_t mode, int replace);
 
 /*
+ * fileio_write_atomic(replace 1) through the fixed temporary name tmp,
+ * in path's directory, for a writer holding a lock that covers both: tmp
+ * is truncated and reused, so a writer killed mid-way leaves at most
+ * that one file, which the next writer takes over (random temporary
+ * names would pile up where a sweep cannot afford to look).
+ */
+int	fileio_replace_via(const char *path, const char *tmp, const void *buf,
+	    size_t len, mode_t mode);
+
+/*
  * Create path with O_CREAT|O_EXCL|O_NOFOLLOW and the given mode, write
  * len bytes and fsync.  ERR_EXISTS if it exists; on a write error the
  * file is removed.

@@ -123,13 +123,18 @@ int
 ocsprefresh_publish(const struct ca_config *c, const char *serial,
     const unsigned char *der, size_t len)
 {
-	char *path;
+	char *path, *tmp;
 	int ret;
 
-	if ((path = ocsp_path(c, serial, ".der")) == NULL)
-		return err_set(ERR_INTERNAL, "out of memory");
-	ret = fileio_write_atomic(path, der, len, 0644, 1);
+	/* Under ocsprefresh_lock(): one fixed temporary name serves. */
+	path = ocsp_path(c, serial, ".der");
+	tmp = fileio_join(c->ocsp_dir, OCSPREFRESH_ONE_TMP);
+	if (path == NULL || tmp == NULL)
+		ret = err_set(ERR_INTERNAL, "out of memory");
+	else
+		ret = fileio_replace_via(path, tmp, der, len, 0644);
 	free(path);
+	free(tmp);
 	return ret;
 }
 

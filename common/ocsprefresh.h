@@ -70,10 +70,18 @@ int	ocsprefresh_open_signer(const struct ca_config *c, X509 *ca,
 	    const struct pin_source *cli, struct ocsp_signer **out);
 
 /*
+ * The temporary name in DIR through which ocsprefresh_publish() writes:
+ * one fixed name, since its callers hold ocsprefresh_lock(); a re-sign
+ * killed mid-write leaves only this file, which the next one reuses.
+ */
+#define OCSPREFRESH_ONE_TMP	".resign.tmp"
+
+/*
  * Publish one response der as DIR/SERIAL.der (DIR the OCSP publish
- * directory) with fileio_write_atomic(): temporary file, fsync, rename,
- * fsync of DIR.  For one file (pki-revoke); pki-ocsp refresh publishes
- * its batches with publish.h.  Returns 0, ERR_IO or ERR_INTERNAL.
+ * directory) with fileio_replace_via() through OCSPREFRESH_ONE_TMP:
+ * write, fsync, rename, fsync of DIR.  Only under ocsprefresh_lock().
+ * For one file (pki-revoke); pki-ocsp refresh publishes its batches
+ * with publish.h.  Returns 0, ERR_IO or ERR_INTERNAL.
  */
 int	ocsprefresh_publish(const struct ca_config *c, const char *serial,
 	    const unsigned char *der, size_t len);

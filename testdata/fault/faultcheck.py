@@ -14,7 +14,7 @@
 #   faultcheck.py responses FILE        each line is base64 of a complete
 #       DER TLV; prints the number of lines
 #   faultcheck.py temps DIR...          files below DIR with a temporary
-#       name (".tmp-", ".new", ".prev.tmp"), one a line
+#       name (".tmp-", ".new", ".prev.tmp", ".resign.tmp"), one a line
 #   faultcheck.py iter DB OUTDIR OCSPDIR MARK  after one kill: integrity
 #       check, outputs, the OCSP files newer than MARK, the responses file
 #   faultcheck.py same OCSPDIR SERIAL...  the responses file holds
@@ -28,7 +28,7 @@ import re
 import sqlite3
 import sys
 
-TEMP = re.compile(r'(\.tmp-[A-Za-z0-9]{6}$|\.new$|\.prev\.tmp$)')
+TEMP = re.compile(r'(\.tmp-[A-Za-z0-9]{6}$|\.new$|\.prev\.tmp$|^\.resign\.tmp$)')
 
 
 def der_len(b):

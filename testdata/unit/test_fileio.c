@@ -300,6 +300,29 @@ test_write_atomic(void)
 	    count_temps(tmpdir));
 }
 
+/* fileio_replace_via(): one fixed temporary name, taken over if left. */
+static void
+test_replace_via(void)
+{
+	umask(077);
+	CHECK_RC(fileio_replace_via(tpath("via"), tpath(".via.tmp"), "one", 3,
+	    0644), 0, "replace_via creates the file");
+	CHECK(holds(tpath("via"), "one") && mode_of(tpath("via")) == 0644,
+	    "with its content and mode 0644 despite umask 077 (%03o)",
+	    mode_of(tpath("via")));
+	CHECK(!fileio_exists(tpath(".via.tmp")), "the temporary name is gone");
+	/* What a writer killed mid-way leaves: a longer, torn temp file. */
+	CHECK(fileio_write_new(tpath(".via.tmp"), "torn-and-longer", 15,
+	    0600) == 0, "a left-over temporary file");
+	CHECK_RC(fileio_replace_via(tpath("via"), tpath(".via.tmp"), "two", 3,
+	    0644), 0, "the next writer takes it over");
+	CHECK(holds(tpath("via"), "two"), "the new content, not the torn one");
+	CHECK(!fileio_exists(tpath(".via.tmp")), "and the name is gone again");
+	CHECK(fileio_replace_via(tpath("via"), tpath("nodir/.t"), "x", 1,
+	    0644) != 0, "a temporary name in a missing directory fails");
+	CHECK(holds(tpath("via"), "two"), "leaving the file as it was");
+}
+
 /* fileio_write_linked(): an O_TMPFILE linked into place when whole. */
 static void
 test_write_linked(void)
@@ -520,6 +543,7 @@ main(void)
 	test_read_stream();
 	test_write_new();
 	test_write_atomic();
+	test_replace_via();
 	test_write_linked();
 	test_prepare();
 	test_exists_join();
