@@ -457,6 +457,19 @@ write_line(struct audit *a, const char *line, size_t len)
 	return 0;
 }
 
+/* Write one built line (newline included) and move seq and the head on. */
+static int
+write_advance(struct audit *a, const char *line, size_t len)
+{
+	int ret;
+
+	if ((ret = write_line(a, line, len)) == 0) {
+		a->seq++;
+		sha256(line, len - 1, a->head);
+	}
+	return ret;
+}
+
 static int
 append_entry(struct audit *a, const char *action, const char *members)
 {
@@ -466,10 +479,7 @@ append_entry(struct audit *a, const char *action, const char *members)
 
 	if ((ret = build_line(a, action, members, &line, &len)) != 0)
 		return ret;
-	if ((ret = write_line(a, line, len)) == 0) {
-		a->seq++;
-		sha256(line, len - 1, a->head);
-	}
+	ret = write_advance(a, line, len);
 	free(line);
 	return ret;
 }
@@ -535,10 +545,7 @@ audit_seal(struct audit *a, const unsigned char sk[64])
 
 	if ((ret = build_seal(a, sk, &line, &len)) != 0)
 		return ret;
-	if ((ret = write_line(a, line, len)) == 0) {
-		a->seq++;
-		sha256(line, len - 1, a->head);
-	}
+	ret = write_advance(a, line, len);
 	free(line);
 	return ret;
 }

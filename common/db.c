@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +38,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "fileio.h"
 
 #define DB_APP_ID	0x504B4969	/* "PKIi" in the file header */
 #define DB_SCHEMA	1		/* PRAGMA user_version */
@@ -669,22 +669,6 @@ static sqlite3_vfs wal_vfs;
 static sqlite3_vfs *base_vfs;
 static pthread_once_t wal_vfs_once = PTHREAD_ONCE_INIT;
 
-static void
-sync_parent(const char *path)
-{
-	char *copy = strdup(path);
-	int fd;
-
-	if (copy == NULL)
-		return;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(copy);
-}
-
 static int
 wal_vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
     int flags, int *outflags)
@@ -701,7 +685,7 @@ wal_vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
 		return rc;
 	if ((rc = base_vfs->xOpen(base_vfs, name, f, flags, outflags)) ==
 	    SQLITE_OK)
-		sync_parent(name);
+		fileio_sync_parent(name);
 	return rc;
 }
 

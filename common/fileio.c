@@ -209,8 +209,8 @@ write_all(int fd, const char *path, const void *buf, size_t len)
 	return write_some(fd, path, buf, len, 1);
 }
 
-static void
-fsync_parent(const char *path)
+void
+fileio_sync_parent(const char *path)
 {
 	char *copy = strdup(path);
 	int fd;
@@ -248,7 +248,7 @@ fileio_write_new(const char *path, const void *buf, size_t len, mode_t mode)
 	if (ret != 0)
 		unlink(path);
 	else
-		fsync_parent(path);
+		fileio_sync_parent(path);
 	return ret;
 }
 
@@ -370,7 +370,7 @@ fileio_publish(struct fileio_prepared *p)
 		return err_set(errno == EEXIST ? ERR_EXISTS : ERR_IO, "%s: %s",
 		    p->path, errno == EEXIST ? "already exists" :
 		    strerror(errno));
-	fsync_parent(p->path);
+	fileio_sync_parent(p->path);
 	return 0;
 }
 
@@ -450,7 +450,7 @@ write_published(const char *path, const void *buf, size_t len, mode_t mode,
 		goto out;
 	}
 	if (sync)
-		fsync_parent(path);
+		fileio_sync_parent(path);
 	ret = 0;
 out:
 	if (fd != -1)
@@ -482,7 +482,7 @@ fileio_replace_via(const char *path, const char *tmp, const void *buf,
 		unlink(tmp);
 		return ret;
 	}
-	fsync_parent(path);
+	fileio_sync_parent(path);
 	return 0;
 }
 
@@ -585,7 +585,7 @@ fileio_stage_commit(const char *stage_dir, const char *final_dir)
 		return err_set(ERR_EXISTS, "%s: already exists", final_dir);
 	if (rename(stage_dir, final_dir) == -1)
 		return err_set(ERR_IO, "%s: %s", final_dir, strerror(errno));
-	fsync_parent(final_dir);
+	fileio_sync_parent(final_dir);
 	return 0;
 }
 

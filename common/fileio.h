@@ -38,6 +38,13 @@ int	fileio_write_atomic(const char *path, const void *buf, size_t len,
 	    mode_t mode, int replace);
 
 /*
+ * fsync the directory holding path, so that a name just created, linked
+ * or renamed there survives a power cut; errors are ignored (some file
+ * systems cannot sync a directory).
+ */
+void	fileio_sync_parent(const char *path);
+
+/*
  * fileio_write_atomic(replace 1) through the fixed temporary name tmp,
  * in path's directory, for a writer holding a lock that covers both: tmp
  * is truncated and reused, so a writer killed mid-way leaves at most

@@ -117,6 +117,29 @@ wait_readable(int fd)
 	return r == -1 && errno == EINTR ? -1 : 0;
 }
 
+/*
+ * The end of a PIN line of used bytes in buf (room for used + 1): a
+ * trailing CR dropped, NUL-terminated, *len set; then the verdicts every
+ * PIN source shares.
+ */
+static int
+line_verdict(const char *name, char *buf, size_t used, int too_long,
+    size_t *len)
+{
+	if (used > 0 && buf[used - 1] == '\r')
+		used--;
+	buf[used] = '\0';
+	*len = used;
+	if (too_long || used > PIN_MAX)
+		return err_set(ERR_DATA, "%s: PIN longer than %d bytes", name,
+		    PIN_MAX);
+	if (used == 0)
+		return err_set(ERR_DATA, "%s: empty PIN", name);
+	if (memchr(buf, '\0', used) != NULL)
+		return err_set(ERR_DATA, "%s: PIN contains a NUL byte", name);
+	return 0;
+}
+
 static int
 read_line(int fd, const char *name, char *buf, size_t *len)
 {
@@ -146,20 +169,12 @@ read_line(int fd, const char *name, char *buf, size_t *len)
 			buf[used++] = c;
 	}
 	secmem_wipe(&c, sizeof(c));
-	if (used > 0 && buf[used - 1] == '\r')
-		used--;
-	buf[used] = '\0';
-	*len = used;
-	if (ret != 0 || pin_signo != 0)
+	if (ret != 0 || pin_signo != 0) {
+		buf[used] = '\0';
+		*len = used;
 		return ret;
-	if (too_long || used > PIN_MAX)
-		return err_set(ERR_DATA, "%s: PIN longer than %d bytes", name,
-		    PIN_MAX);
-	if (used == 0)
-		return err_set(ERR_DATA, "%s: empty PIN", name);
-	if (memchr(buf, '\0', used) != NULL)
-		return err_set(ERR_DATA, "%s: PIN contains a NUL byte", name);
-	return 0;
+	}
+	return line_verdict(name, buf, used, too_long, len);
 }
 
 /*
@@ -197,18 +212,7 @@ read_regular(int fd, const char *name, char *buf, size_t *len)
 	if (used > PIN_MAX + 1)
 		return err_set(ERR_DATA, "%s: PIN longer than %d bytes", name,
 		    PIN_MAX);
-	if (used > 0 && buf[used - 1] == '\r')
-		used--;
-	buf[used] = '\0';
-	*len = used;
-	if (used > PIN_MAX)
-		return err_set(ERR_DATA, "%s: PIN longer than %d bytes", name,
-		    PIN_MAX);
-	if (used == 0)
-		return err_set(ERR_DATA, "%s: empty PIN", name);
-	if (memchr(buf, '\0', used) != NULL)
-		return err_set(ERR_DATA, "%s: PIN contains a NUL byte", name);
-	return 0;
+	return line_verdict(name, buf, used, 0, len);
 }
 
 static int
